@@ -14,12 +14,15 @@ export {
   TimeoutError,
   TooLargeError,
 } from './errors.js';
-export type {
-  CacheCommand,
-  CacheResponse,
-  StoreMode,
-  ValueItem,
-} from './protocol/commands.js';
+export type { CacheCommand, CacheResponse, ValueItem } from './protocol/commands.js';
+export { DEFAULT_VIRTUAL_NODES, HashRing, type VNodeId } from './ring/hash-ring.js';
+export {
+  CacheNode,
+  type CacheNodeOptions,
+  DEFAULT_MAX_ITEM_BYTES,
+  type StoreMode,
+  type StoreResult,
+} from './storage/cache-node.js';
 export {
   type CacheEntry,
   type CacheStats,
