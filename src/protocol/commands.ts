@@ -131,6 +131,8 @@ export type CacheResponse =
   /** incr/decr result. */
   | { readonly type: 'number'; readonly value: bigint }
   | { readonly type: 'ok' }
+  /** `stats reset` (memcached answers `RESET`, not `OK`). */
+  | { readonly type: 'reset' }
   | { readonly type: 'version'; readonly version: string }
   /** `STAT <name> <value>` lines then `END`. */
   | { readonly type: 'stats'; readonly stats: readonly (readonly [string, string])[] }
