@@ -181,9 +181,12 @@ export class SlotTable {
     this.#i32[slot * ROW_I32 + I_FLAGS] = value;
   }
 
-  /** Bytes held by the rows, the cold columns and the bucket array. */
+  /**
+   * Bytes the rows, columns and buckets really occupy: slots ever handed out (reserved rows past
+   * them are never written, so the OS never commits them) plus the bucket array.
+   */
   get physicalBytes(): number {
-    return this.capacity * SLOT_BYTES + this.buckets.length * 4 + this.#freeSlots.length * 8;
+    return this.highWater * SLOT_BYTES + this.buckets.length * 4 + this.#freeSlots.length * 8;
   }
 
   /** A slot for a new entry; grows the rows when full. */
