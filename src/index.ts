@@ -1,5 +1,11 @@
 /** shardcache's one public entry: named re-exports only. */
 
+export type { ValueReply as CacheItem } from './cluster/dispatcher.js';
+export {
+  DistributedCache,
+  type DistributedCacheConfig,
+  type SetOptions,
+} from './cluster/distributed-cache.js';
 export {
   CacheError,
   ClosedError,
@@ -15,6 +21,7 @@ export {
   TooLargeError,
 } from './errors.js';
 export type { CacheCommand, CacheResponse, ValueItem } from './protocol/commands.js';
+export { ProtocolParser } from './protocol/parser.js';
 export { DEFAULT_VIRTUAL_NODES, HashRing, type VNodeId } from './ring/hash-ring.js';
 export {
   CacheNode,

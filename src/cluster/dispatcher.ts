@@ -1,0 +1,237 @@
+/**
+ * Per-node command batching. Commands issued in the same tick for the same node are written into
+ * one binary batch (batch-format.ts) and sent as one message when the microtask queue drains
+ * (ioredis's auto-pipelining, with `queueMicrotask` so a burst of awaits lands in one batch);
+ * replies come back in order and are matched to their handlers by position. A node's batches are
+ * applied in the order sent, so every replica of a key sees its writes in the same order.
+ */
+
+import { type CacheError, fromWire, NodeUnavailableError } from '../errors.js';
+import type { StoreMode } from '../storage/cache-node.js';
+import type { NodeInfo } from '../types.js';
+import { ByteReader, ByteWriter, Op, Status, storeModeCode } from './batch-format.js';
+import { errorCodeAt } from './node-service.js';
+import type { WorkerNode } from './worker-node.js';
+
+/** Receives one op's outcome. `onReply` must read exactly the op's payload from `r`. */
+export interface OpHandler {
+  onReply(status: number, r: ByteReader): void;
+  onFail(err: Error): void;
+}
+
+/** A batch grows past this before the tick ends: send it and start another. */
+const BATCH_FLUSH_BYTES = 1 << 20;
+
+/** Where a node stands: `joining` nodes take writes (they are being filled) but serve no reads. */
+export type NodeState = 'joining' | 'alive' | 'dead';
+
+export class NodeLink {
+  readonly info: NodeInfo;
+  readonly counterSlot: number;
+  node: WorkerNode;
+  state: NodeState;
+  readonly #writer = new ByteWriter(16 * 1024);
+  #count = 0;
+  #handlers: OpHandler[] = [];
+  #isScheduled = false;
+  readonly #flush = (): void => this.flush();
+
+  constructor(info: NodeInfo, node: WorkerNode, counterSlot: number, state: NodeState) {
+    this.info = info;
+    this.node = node;
+    this.counterSlot = counterSlot;
+    this.state = state;
+  }
+
+  get id(): string {
+    return this.info.id;
+  }
+
+  /** Reads go only to alive nodes; writes also to joining ones. */
+  get isReadable(): boolean {
+    return this.state === 'alive';
+  }
+
+  get isWritable(): boolean {
+    return this.state !== 'dead';
+  }
+
+  addGet(key: Uint8Array, keyLength: number, partition: number, handler: OpHandler): void {
+    this.#header(Op.GET, key, keyLength, partition, handler);
+  }
+
+  addGat(
+    key: Uint8Array,
+    keyLength: number,
+    partition: number,
+    ttlMs: number,
+    handler: OpHandler,
+  ): void {
+    this.#header(Op.GAT, key, keyLength, partition, handler);
+    this.#writer.f64(ttlMs);
+  }
+
+  addStore(
+    key: Uint8Array,
+    keyLength: number,
+    partition: number,
+    mode: StoreMode,
+    flags: number,
+    ttlMs: number,
+    cas: bigint,
+    value: Uint8Array,
+    handler: OpHandler,
+  ): void {
+    const w = this.#writer;
+    this.#header(Op.STORE, key, keyLength, partition, handler);
+    w.u8(storeModeCode(mode));
+    w.u32(flags);
+    w.f64(ttlMs);
+    if (cas === 0n) {
+      w.u32(0);
+      w.u32(0);
+    } else w.u64(cas);
+    w.u32(value.length);
+    w.bytes(value);
+    this.#maybeFlushEarly();
+  }
+
+  addDelete(key: Uint8Array, keyLength: number, partition: number, handler: OpHandler): void {
+    this.#header(Op.DELETE, key, keyLength, partition, handler);
+  }
+
+  addArith(
+    key: Uint8Array,
+    keyLength: number,
+    partition: number,
+    isIncrement: boolean,
+    delta: bigint,
+    handler: OpHandler,
+  ): void {
+    this.#header(Op.ARITH, key, keyLength, partition, handler);
+    this.#writer.u8(isIncrement ? 1 : 0);
+    this.#writer.u64(delta);
+  }
+
+  addTouch(
+    key: Uint8Array,
+    keyLength: number,
+    partition: number,
+    ttlMs: number,
+    handler: OpHandler,
+  ): void {
+    this.#header(Op.TOUCH, key, keyLength, partition, handler);
+    this.#writer.f64(ttlMs);
+  }
+
+  /** Sends the pending batch now (normally done at the end of the tick). */
+  flush(): void {
+    this.#isScheduled = false;
+    if (this.#count === 0) return;
+    const w = this.#writer;
+    w.setU32At(0, this.#count);
+    const batch = w.take();
+    const handlers = this.#handlers;
+    this.#handlers = [];
+    this.#count = 0;
+    this.node.sendBatch(batch).then(
+      (reply) => deliver(reply, handlers),
+      (err: Error) => {
+        for (const h of handlers) h.onFail(err);
+      },
+    );
+  }
+
+  /** Fails the ops not yet sent (the node died before the tick ended). */
+  failPending(err: Error): void {
+    const handlers = this.#handlers;
+    this.#handlers = [];
+    this.#count = 0;
+    this.#writer.take();
+    for (const h of handlers) h.onFail(err);
+  }
+
+  #header(
+    op: number,
+    key: Uint8Array,
+    keyLength: number,
+    partition: number,
+    handler: OpHandler,
+  ): void {
+    const w = this.#writer;
+    if (this.#count === 0) w.u32(0); // op count, filled in at flush
+    this.#count++;
+    this.#handlers.push(handler);
+    w.u8(op);
+    w.u8(keyLength);
+    w.bytes(key, 0, keyLength);
+    w.u32(partition);
+    if (!this.#isScheduled) {
+      this.#isScheduled = true;
+      queueMicrotask(this.#flush);
+    }
+  }
+
+  #maybeFlushEarly(): void {
+    if (this.#writer.length >= BATCH_FLUSH_BYTES) this.flush();
+  }
+}
+
+function deliver(reply: ArrayBuffer, handlers: readonly OpHandler[]): void {
+  const r = new ByteReader(reply);
+  const count = r.u32();
+  for (let i = 0; i < count; i++) {
+    const handler = handlers[i]!;
+    const status = r.u8();
+    if (status === Status.ERROR) {
+      handler.onFail(readError(r));
+      continue;
+    }
+    handler.onReply(status, r);
+  }
+  if (count !== handlers.length) {
+    const err = new NodeUnavailableError(
+      `reply has ${count} results for ${handlers.length} commands`,
+    );
+    for (let i = count; i < handlers.length; i++) handlers[i]!.onFail(err);
+  }
+}
+
+function readError(r: ByteReader): CacheError {
+  const code = errorCodeAt(r.u8());
+  const length = r.u16();
+  const at = r.skip(length);
+  return fromWire({ code, message: Buffer.from(r.bytes.buffer, at, length).toString('utf8') });
+}
+
+/** A VALUE payload. */
+export interface ValueReply {
+  readonly value: Uint8Array;
+  readonly flags: number;
+  readonly cas: bigint;
+}
+
+/** Reads a VALUE payload (status already read), copying the bytes out of the reply buffer. */
+export function readValue(r: ByteReader): ValueReply {
+  const flags = r.u32();
+  const cas = r.u64();
+  const length = r.u32();
+  const at = r.skip(length);
+  const value = Buffer.allocUnsafe(length);
+  value.set(r.bytes.subarray(at, at + length));
+  return { value, flags, cas };
+}
+
+/** A NUMBER payload: the result and what replicas need to store it. */
+export interface NumberReply {
+  readonly value: bigint;
+  readonly flags: number;
+  readonly ttlMs: number;
+}
+
+export function readNumber(r: ByteReader): NumberReply {
+  const value = r.u64();
+  const flags = r.u32();
+  const ttlMs = r.f64();
+  return { value, flags, ttlMs };
+}

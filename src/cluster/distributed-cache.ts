@@ -1,0 +1,587 @@
+/**
+ * The cluster facade: the main thread owns the ring and dispatches commands to worker nodes.
+ *
+ *   get/set/… ─► key check, xxh64 ─► replica set (ring) ─► NodeLink batches ─► worker threads
+ *
+ * Replication: a key lives on the first `replicationFactor` distinct alive nodes clockwise from
+ * its hash. Writes go to every replica and settle when every alive replica has applied them;
+ * reads go to the first readable replica and fail over down the list. incr/decr and conditional
+ * stores run on the primary alone and their result is written to the other replicas, with later
+ * writes to that key held back meanwhile, so replicas apply a key's writes in one order.
+ *
+ * Topology (add, remove, crash, restart) goes through the Rebalancer: while it copies data, the
+ * cluster reads by the old ring and writes to the replicas of both rings, so every key stays
+ * readable and no write is lost.
+ */
+
+import { availableParallelism } from 'node:os';
+import {
+  ClosedError,
+  InvalidArgumentError,
+  NodeUnavailableError,
+  TooLargeError,
+} from '../errors.js';
+import type { CacheCommand, CacheResponse } from '../protocol/commands.js';
+import { HashRing } from '../ring/hash-ring.js';
+import { hashKey } from '../ring/hasher.js';
+import {
+  addStats,
+  clearCounters,
+  emptyStats,
+  MAX_NODE_SLOTS,
+  newCountersBuffer,
+  readCounters,
+} from '../stats/counters.js';
+import {
+  checkFlags,
+  checkTtl,
+  DEFAULT_MAX_ITEM_BYTES,
+  type StoreMode,
+  toDelta,
+} from '../storage/cache-node.js';
+import { encodeKey, newKeyScratch } from '../storage/key-bytes.js';
+import type { CacheStats, EvictionPolicy, NodeInfo } from '../types.js';
+import { EVICTION_POLICIES } from '../types.js';
+import { Status } from './batch-format.js';
+import { NodeLink, type OpHandler, type ValueReply } from './dispatcher.js';
+import { executeCommand } from './execute.js';
+import { partitionOf } from './messages.js';
+import { Rebalancer } from './rebalance.js';
+import { PrimaryRequest, ReadRequest, type RequestHost, WriteRequest } from './requests.js';
+import { WorkerNode } from './worker-node.js';
+
+export interface DistributedCacheConfig {
+  /** Worker nodes `create()` starts. Default: the machine's cores. */
+  readonly servers?: number;
+  /** Copies of each key. Default 2 (1 with a single server). */
+  readonly replicationFactor?: number;
+  /** Key + value bytes per node. Default 64 MiB. */
+  readonly maxMemory?: number;
+  readonly evictionPolicy?: EvictionPolicy;
+  /** TTL for writes that give none. Default 0: no expiry. */
+  readonly defaultTtlMs?: number;
+  /** Ring points per node (× weight). Default 150. */
+  readonly virtualNodes?: number;
+  /** Largest value. Default 1 MiB. */
+  readonly maxItemBytes?: number;
+  /** How often each node sweeps expired items. Default 1000 ms. */
+  readonly sweepIntervalMs?: number;
+}
+
+export interface SetOptions {
+  readonly ttlMs?: number;
+  readonly flags?: number;
+}
+
+interface ResolvedConfig {
+  readonly replicationFactor: number;
+  readonly maxMemory: number;
+  readonly evictionPolicy: EvictionPolicy;
+  readonly defaultTtlMs: number;
+  readonly virtualNodes: number;
+  readonly maxItemBytes: number;
+  readonly sweepIntervalMs: number;
+}
+
+export class DistributedCache implements RequestHost {
+  readonly config: ResolvedConfig;
+  readonly keyScratch = newKeyScratch();
+  readonly #links = new Map<string, NodeLink>();
+  readonly #counters = newCountersBuffer();
+  readonly #counterView = new BigUint64Array(this.#counters);
+  readonly #freeSlots: number[] = [];
+  /** Counters of node incarnations that died, so totals never go backwards. */
+  readonly #retired = emptyStats();
+  readonly #rebalancer: Rebalancer;
+  /** Keys with a primary-first command in flight: later writes to them wait here, in order. */
+  readonly #gates = new Map<string, (() => void)[]>();
+  #isClosed = false;
+
+  constructor(config: DistributedCacheConfig = {}) {
+    this.config = resolveConfig(config);
+    for (let i = MAX_NODE_SLOTS - 1; i >= 0; i--) this.#freeSlots.push(i);
+    this.#rebalancer = new Rebalancer({
+      replicationFactor: this.config.replicationFactor,
+      ring: new HashRing(this.config.virtualNodes),
+      link: (id) => this.#links.get(id),
+      restart: (link) => this.#restart(link),
+      deleteKey: (key) => this.delete(key),
+    });
+  }
+
+  /** Starts a cluster of `servers` worker nodes named node-0, node-1, … */
+  static async create(config: DistributedCacheConfig = {}): Promise<DistributedCache> {
+    const cache = new DistributedCache(config);
+    const servers = config.servers ?? availableParallelism();
+    if (!Number.isInteger(servers) || servers < 1) {
+      throw new InvalidArgumentError('servers must be a positive integer');
+    }
+    await Promise.all(Array.from({ length: servers }, (_, i) => cache.addServer(`node-${i}`)));
+    return cache;
+  }
+
+  // ── topology ──────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Adds a node: on the ring at once (it takes writes), readable once the keys it now holds
+   * have been copied to it. `addr` 'worker' (default) starts a worker thread.
+   */
+  async addServer(id: string, addr = 'worker'): Promise<void> {
+    this.#checkOpen();
+    if (typeof id !== 'string' || id.length === 0)
+      throw new InvalidArgumentError('server id must be a non-empty string');
+    if (this.#links.has(id)) throw new InvalidArgumentError(`server ${id} already exists`);
+    if (addr !== 'worker')
+      throw new InvalidArgumentError(
+        `unsupported server address ${addr}: only 'worker' nodes so far`,
+      );
+    const slot = this.#freeSlots.pop();
+    if (slot === undefined) throw new InvalidArgumentError(`at most ${MAX_NODE_SLOTS} nodes`);
+    const info: NodeInfo = { id, addr, weight: 1, isAlive: true };
+    let node: WorkerNode;
+    try {
+      node = await this.#startWorker(id, slot);
+    } catch (err) {
+      this.#freeSlots.push(slot);
+      throw err;
+    }
+    const link = new NodeLink(info, node, slot, 'joining');
+    this.#watch(link);
+    this.#links.set(id, link);
+    await this.#rebalancer.join(link);
+  }
+
+  /** Removes a node gracefully: its keys move to their new replicas first. */
+  async removeServer(id: string): Promise<void> {
+    this.#checkOpen();
+    const link = this.#links.get(id);
+    if (!link) throw new InvalidArgumentError(`no server ${id}`);
+    await this.#rebalancer.leave(link);
+    this.#links.delete(id);
+    await link.node.close();
+    this.#retire(link);
+    this.#freeSlots.push(link.counterSlot);
+  }
+
+  /** Abrupt stop of a node, as a crash: failover, repair and restart follow (failover drills). */
+  async terminateServer(id: string): Promise<void> {
+    const link = this.#links.get(id);
+    if (!link) throw new InvalidArgumentError(`no server ${id}`);
+    await link.node.terminate();
+  }
+
+  /** Resolves when every pending migration, repair and restart has finished. */
+  rebalance(): Promise<void> {
+    return this.#rebalancer.idle();
+  }
+
+  /** The replica set of `key`, primary first (alive nodes only). */
+  serversForKey(key: string): NodeInfo[] {
+    encodeKey(key, this.keyScratch);
+    return this.#rebalancer.readReplicas(hashKey(key)).map((link) => ({ ...link.info }));
+  }
+
+  /** Every node and whether it is alive. */
+  servers(): NodeInfo[] {
+    return [...this.#links.values()].map((link) => ({
+      ...link.info,
+      isAlive: link.state !== 'dead',
+    }));
+  }
+
+  // ── commands ──────────────────────────────────────────────────────────────────────────────
+
+  async get(key: string): Promise<Uint8Array | undefined> {
+    return (await this.getItem(key))?.value;
+  }
+
+  /** The value with its flags and CAS unique (memcached's `gets`). */
+  getItem(key: string, gatTtlMs?: number): Promise<ValueReply | undefined> {
+    return new Promise((resolve, reject) => {
+      this.#checkOpen();
+      this.encodeKey(key);
+      const hash = hashKey(key);
+      const replicas = this.#rebalancer.readReplicas(hash);
+      new ReadRequest(this, key, partitionOf(hash), replicas, gatTtlMs, resolve, reject).send();
+    });
+  }
+
+  getMany(keys: readonly string[]): Promise<(Uint8Array | undefined)[]> {
+    return Promise.all(keys.map((key) => this.get(key)));
+  }
+
+  /** Stores `value` on every replica. False only when a conditional store did not apply. */
+  async set(key: string, value: Uint8Array | string, options: SetOptions = {}): Promise<boolean> {
+    return (await this.store('set', key, value, options)) === Status.STORED;
+  }
+
+  async setMany(
+    entries: readonly (readonly [string, Uint8Array | string, SetOptions?])[],
+  ): Promise<void> {
+    await Promise.all(entries.map(([key, value, options]) => this.set(key, value, options)));
+  }
+
+  /**
+   * memcached's storage commands. `set` goes to every replica at once; the conditional ones
+   * (add, replace, append, prepend, cas) run on the primary and are then copied to the others.
+   * Resolves to the batch status (Status.STORED, NOT_STORED, EXISTS, NOT_FOUND).
+   */
+  store(
+    mode: StoreMode,
+    key: string,
+    value: Uint8Array | string,
+    options: SetOptions = {},
+    cas = 0n,
+  ): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.#checkOpen();
+      const bytes = toBytes(value);
+      if (bytes.length > this.config.maxItemBytes) throw new TooLargeError();
+      const ttlMs = checkTtl(options.ttlMs ?? 0);
+      const flags = checkFlags(options.flags ?? 0);
+      this.encodeKey(key);
+      const hash = hashKey(key);
+      const partition = partitionOf(hash);
+      this.#whenUngated(key, () => {
+        if (mode === 'set') {
+          this.#writeAll(key, hash, (link, h) => {
+            const n = this.encodeKey(key);
+            link.addStore(this.keyScratch, n, partition, 'set', flags, ttlMs, 0n, bytes, h);
+          }).then(resolve, reject);
+          return;
+        }
+        this.#primaryFirst(
+          key,
+          hash,
+          (link, h) => {
+            const n = this.encodeKey(key);
+            link.addStore(this.keyScratch, n, partition, mode, flags, ttlMs, cas, bytes, h);
+          },
+          (status, primary) => {
+            if (status !== Status.STORED) return;
+            // the others get the primary's outcome: the same value, or the same append
+            const copyMode: StoreMode = mode === 'append' || mode === 'prepend' ? mode : 'set';
+            this.#writeOthers(key, hash, primary, (link, h) => {
+              const n = this.encodeKey(key);
+              link.addStore(this.keyScratch, n, partition, copyMode, flags, ttlMs, 0n, bytes, h);
+            });
+          },
+        ).then((outcome) => resolve(outcome.status), reject);
+      });
+    });
+  }
+
+  delete(key: string): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      this.#checkOpen();
+      this.encodeKey(key);
+      const hash = hashKey(key);
+      const partition = partitionOf(hash);
+      this.#whenUngated(key, () => {
+        this.#writeAll(
+          key,
+          hash,
+          (link, h) => {
+            const n = this.encodeKey(key);
+            link.addDelete(this.keyScratch, n, partition, h);
+          },
+          true,
+        ).then((status) => resolve(status === Status.DELETED), reject);
+      });
+    });
+  }
+
+  /** Sets a new TTL on every replica; false when the key is missing. */
+  touch(key: string, ttlMs: number): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      this.#checkOpen();
+      const ttl = checkTtl(ttlMs);
+      this.encodeKey(key);
+      const hash = hashKey(key);
+      const partition = partitionOf(hash);
+      this.#whenUngated(key, () => {
+        this.#writeAll(key, hash, (link, h) => {
+          const n = this.encodeKey(key);
+          link.addTouch(this.keyScratch, n, partition, ttl, h);
+        }).then((status) => resolve(status === Status.TOUCHED), reject);
+      });
+    });
+  }
+
+  /**
+   * memcached's incr (a negative delta decrements, stopping at 0): computed once on the primary,
+   * its result written to the other replicas. Undefined when the key is missing.
+   */
+  async incr(key: string, delta: bigint | number): Promise<bigint | undefined> {
+    const d = toDelta(delta);
+    return this.arith(key, d < 0n ? -d : d, d >= 0n);
+  }
+
+  async decr(key: string, delta: bigint | number): Promise<bigint | undefined> {
+    const d = toDelta(delta);
+    if (d < 0n) throw new InvalidArgumentError('decr delta must not be negative');
+    return this.arith(key, d, false);
+  }
+
+  arith(key: string, delta: bigint, isIncrement: boolean): Promise<bigint | undefined> {
+    return new Promise((resolve, reject) => {
+      this.#checkOpen();
+      if (delta < 0n || delta >= 1n << 64n)
+        throw new InvalidArgumentError('invalid numeric delta argument');
+      this.encodeKey(key);
+      const hash = hashKey(key);
+      const partition = partitionOf(hash);
+      this.#whenUngated(key, () => {
+        this.#primaryFirst(
+          key,
+          hash,
+          (link, h) => {
+            const n = this.encodeKey(key);
+            link.addArith(this.keyScratch, n, partition, isIncrement, delta, h);
+          },
+          (status, primary, number) => {
+            if (status !== Status.NUMBER || !number) return;
+            const digits = Buffer.from(number.value.toString(), 'latin1');
+            this.#writeOthers(key, hash, primary, (link, h) => {
+              const n = this.encodeKey(key);
+              link.addStore(
+                this.keyScratch,
+                n,
+                partition,
+                'set',
+                number.flags,
+                number.ttlMs,
+                0n,
+                digits,
+                h,
+              );
+            });
+          },
+        ).then((outcome) => resolve(outcome.number?.value), reject);
+      });
+    });
+  }
+
+  /** Empties every node. */
+  async flush(): Promise<void> {
+    this.#checkOpen();
+    await Promise.all(
+      [...this.#links.values()]
+        .filter((l) => l.isWritable)
+        .map((l) => l.node.control({ type: 'flush' })),
+    );
+  }
+
+  /** Runs one memcached protocol command and returns memcached's reply for it. */
+  execute(cmd: CacheCommand): Promise<CacheResponse> {
+    return executeCommand(this, cmd);
+  }
+
+  // ── stats and inspection ──────────────────────────────────────────────────────────────────
+
+  /**
+   * Cluster totals, read synchronously from the shared counters. Requests count once (a get is
+   * served by one replica); stored bytes and entries count every copy.
+   */
+  stats(): CacheStats {
+    const total = { ...this.#retired, bytesStored: 0, entryCount: 0, physicalBytes: 0 };
+    for (const link of this.#links.values())
+      addStats(total, readCounters(this.#counterView, link.counterSlot));
+    return total;
+  }
+
+  /** Per-node counters of the current incarnation of each node. */
+  nodeStats(): Record<string, CacheStats> {
+    const out: Record<string, CacheStats> = {};
+    for (const [id, link] of this.#links)
+      out[id] = readCounters(this.#counterView, link.counterSlot);
+    return out;
+  }
+
+  /** What a node holds now, key → value: a direct look inside one node (tests and tools). */
+  async inspectNode(id: string): Promise<Map<string, Uint8Array>> {
+    const link = this.#links.get(id);
+    if (!link) throw new InvalidArgumentError(`no server ${id}`);
+    const reply = await link.node.control({ type: 'entries' });
+    return new Map(reply.type === 'entries' ? reply.entries : []);
+  }
+
+  /** Internals for tests and failure drills (lru-cache's `unsafeExposeInternals`): not API. */
+  unsafeInternals(): { link(id: string): NodeLink | undefined } {
+    return { link: (id) => this.#links.get(id) };
+  }
+
+  /** Waits for pending work, then ends every worker thread. */
+  async close(): Promise<void> {
+    if (this.#isClosed) return;
+    this.#isClosed = true;
+    await this.#rebalancer.close();
+    await Promise.all([...this.#links.values()].map((link) => link.node.close()));
+  }
+
+  // ── internals ─────────────────────────────────────────────────────────────────────────────
+
+  /** Validates and encodes `key` into `keyScratch`; returns its length. */
+  encodeKey(key: string): number {
+    return encodeKey(key, this.keyScratch as Buffer);
+  }
+
+  #checkOpen(): void {
+    if (this.#isClosed) throw new ClosedError();
+  }
+
+  #startWorker(id: string, slot: number): Promise<WorkerNode> {
+    clearCounters(this.#counterView, slot);
+    return WorkerNode.start({
+      nodeId: id,
+      maxMemory: this.config.maxMemory,
+      policy: this.config.evictionPolicy,
+      maxItemBytes: this.config.maxItemBytes,
+      defaultTtlMs: this.config.defaultTtlMs,
+      counters: this.#counters,
+      counterSlot: slot,
+      sweepIntervalMs: this.config.sweepIntervalMs,
+    });
+  }
+
+  #watch(link: NodeLink): void {
+    const node = link.node;
+    node.onDeath = (err) => {
+      if (link.node !== node || this.#isClosed) return;
+      link.failPending(err);
+      this.#retire(link);
+      this.#rebalancer.nodeDied(link);
+    };
+  }
+
+  /** A fresh, empty worker for a node that died (the rebalancer refills it). */
+  async #restart(link: NodeLink): Promise<void> {
+    if (this.#isClosed) throw new ClosedError();
+    link.node = await this.#startWorker(link.id, link.counterSlot);
+    this.#watch(link);
+  }
+
+  /** Folds a dying incarnation's request counters into the retired totals. */
+  #retire(link: NodeLink): void {
+    const last = readCounters(this.#counterView, link.counterSlot);
+    this.#retired.hits += last.hits;
+    this.#retired.misses += last.misses;
+    this.#retired.evictions += last.evictions;
+    this.#retired.expired += last.expired;
+    clearCounters(this.#counterView, link.counterSlot);
+  }
+
+  /** Runs `write` now, or after the primary-first commands in flight for `key`. */
+  #whenUngated(key: string, write: () => void): void {
+    if (this.#gates.size === 0) {
+      write();
+      return;
+    }
+    const queue = this.#gates.get(key);
+    if (queue) queue.push(write);
+    else write();
+  }
+
+  /** Sends to every writable replica; settles with the first replica's status. */
+  #writeAll(
+    key: string,
+    hash: bigint,
+    add: (link: NodeLink, handler: OpHandler) => void,
+    isDelete = false,
+  ): Promise<number> {
+    const replicas = this.#rebalancer.writeReplicas(hash);
+    if (replicas.length === 0)
+      return Promise.reject(new NodeUnavailableError(`no replica of ${key} is available`));
+    if (isDelete) this.#rebalancer.noteDelete(key);
+    else this.#rebalancer.noteWrite(key);
+    return new Promise((resolve, reject) => {
+      const request = new WriteRequest(replicas.length, resolve, reject);
+      for (const link of replicas) add(link, request);
+    });
+  }
+
+  /** Copies a primary's result to the other writable replicas (fire and forget: best effort). */
+  #writeOthers(
+    key: string,
+    hash: bigint,
+    primary: NodeLink | undefined,
+    add: (link: NodeLink, handler: OpHandler) => void,
+  ): void {
+    const others = this.#rebalancer.writeReplicas(hash).filter((link) => link !== primary);
+    if (others.length === 0) return;
+    const request = new WriteRequest(others.length, ignore, ignore);
+    for (const link of others) add(link, request);
+    void key;
+  }
+
+  /**
+   * Runs a command on the primary with `key` gated, lets `replicate` copy its outcome (in the
+   * same tick, before any held-back write), then releases the gate.
+   */
+  #primaryFirst(
+    key: string,
+    hash: bigint,
+    add: (link: NodeLink, handler: OpHandler) => void,
+    replicate: (
+      status: number,
+      primary: NodeLink | undefined,
+      number?: { value: bigint; flags: number; ttlMs: number },
+    ) => void,
+  ): Promise<{ status: number; number?: { value: bigint; flags: number; ttlMs: number } }> {
+    this.#gates.set(key, []);
+    this.#rebalancer.noteWrite(key);
+    return new Promise((resolve, reject) => {
+      const replicas = this.#rebalancer.readReplicas(hash);
+      new PrimaryRequest(replicas, add, (outcome, primary) => {
+        if ('error' in outcome) reject(outcome.error);
+        else {
+          replicate(outcome.status, primary, outcome.number);
+          resolve(outcome);
+        }
+        const held = this.#gates.get(key) ?? [];
+        this.#gates.delete(key);
+        for (const write of held) this.#whenUngated(key, write);
+      }).send();
+    });
+  }
+}
+
+function ignore(): void {}
+
+function resolveConfig(config: DistributedCacheConfig): ResolvedConfig {
+  const servers = config.servers ?? availableParallelism();
+  const resolved: ResolvedConfig = {
+    replicationFactor: config.replicationFactor ?? Math.min(2, Math.max(1, servers)),
+    maxMemory: config.maxMemory ?? 64 * 1024 * 1024,
+    evictionPolicy: config.evictionPolicy ?? 'lru',
+    defaultTtlMs: config.defaultTtlMs ?? 0,
+    virtualNodes: config.virtualNodes ?? 150,
+    maxItemBytes: config.maxItemBytes ?? DEFAULT_MAX_ITEM_BYTES,
+    sweepIntervalMs: config.sweepIntervalMs ?? 1000,
+  };
+  if (!Number.isInteger(resolved.replicationFactor) || resolved.replicationFactor < 1) {
+    throw new InvalidArgumentError('replicationFactor must be a positive integer');
+  }
+  if (!Number.isSafeInteger(resolved.maxMemory) || resolved.maxMemory <= 0) {
+    throw new InvalidArgumentError('maxMemory must be a positive integer');
+  }
+  if (!(EVICTION_POLICIES as readonly string[]).includes(resolved.evictionPolicy)) {
+    throw new InvalidArgumentError(`evictionPolicy must be one of ${EVICTION_POLICIES.join(', ')}`);
+  }
+  if (!Number.isFinite(resolved.defaultTtlMs) || resolved.defaultTtlMs < 0) {
+    throw new InvalidArgumentError('defaultTtlMs must be a non-negative number');
+  }
+  if (!Number.isSafeInteger(resolved.maxItemBytes) || resolved.maxItemBytes <= 0) {
+    throw new InvalidArgumentError('maxItemBytes must be a positive integer');
+  }
+  if (!Number.isFinite(resolved.sweepIntervalMs) || resolved.sweepIntervalMs <= 0) {
+    throw new InvalidArgumentError('sweepIntervalMs must be a positive number');
+  }
+  return resolved;
+}
+
+function toBytes(value: Uint8Array | string): Uint8Array {
+  if (value instanceof Uint8Array) return value;
+  if (typeof value === 'string') return Buffer.from(value, 'utf8');
+  throw new InvalidArgumentError('value must be a Uint8Array or a string');
+}

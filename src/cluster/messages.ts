@@ -1,0 +1,70 @@
+/**
+ * Main ⇄ worker traffic on a node's MessagePort, in order: a command batch travels as a bare
+ * ArrayBuffer (format in batch-format.ts) and is answered by a reply ArrayBuffer; the rare
+ * control requests below travel as small objects. One port carries both, so a control request
+ * (a migration export, say) sees every batch sent before it.
+ */
+
+import type { MessagePort } from 'node:worker_threads';
+import type { WireError } from '../errors.js';
+
+/** A hash range (fromExclusive, toInclusive] with ring-diff's wrapping; equal ends = all. */
+export interface HashRange {
+  readonly fromExclusive: bigint;
+  readonly toInclusive: bigint;
+}
+
+export type ControlRequest =
+  /**
+   * The items in the range, as a batch of `add` ops another node can apply as-is (`add`, so
+   * that a newer write the importer got during the copy is not overwritten).
+   */
+  | ({ readonly type: 'export' } & HashRange)
+  /** Removes the items in the range (after they were copied where they now belong). */
+  | ({ readonly type: 'drop' } & HashRange)
+  /** Every live item held, key (UTF-8) and value: a direct look inside one node (tests, tools). */
+  | { readonly type: 'entries' }
+  | { readonly type: 'flush' }
+  /** Failure drills: the worker dies of an uncaught error, as a crash would. */
+  | { readonly type: 'crash' };
+
+export type ControlReply =
+  | { readonly type: 'exported'; readonly batch: ArrayBuffer; readonly count: number }
+  | { readonly type: 'dropped'; readonly count: number }
+  | { readonly type: 'entries'; readonly entries: readonly (readonly [string, Uint8Array])[] }
+  | { readonly type: 'ok' }
+  | { readonly type: 'error'; readonly error: WireError };
+
+/** What the worker is started with (piscina `workerData`). */
+export interface NodeWorkerData {
+  readonly nodeId: string;
+  readonly maxMemory: number;
+  readonly policy: string;
+  readonly maxItemBytes: number;
+  readonly defaultTtlMs: number;
+  readonly counters: SharedArrayBuffer;
+  readonly counterSlot: number;
+  /** How often the worker runs its bounded expiry sweep. */
+  readonly sweepIntervalMs: number;
+}
+
+/** The piscina task that hands the worker its port. */
+export interface AttachTask {
+  readonly type: 'attach';
+  readonly port: MessagePort;
+}
+
+/** Partition of a key: the top PARTITION_BITS of its ring hash (fixed, see partitionOf). */
+export const PARTITION_BITS = 12;
+export const PARTITION_COUNT = 1 << PARTITION_BITS;
+const PARTITION_SHIFT = BigInt(64 - PARTITION_BITS);
+
+/**
+ * A key's storage partition: the top 12 bits of its xxh64 ring hash, so 4,096 fixed slices of
+ * the ring. Finer than the ring's arcs (150 points per node), and unlike a virtual-node id it
+ * never changes when points are added, so a migration lists a range's keys from the few
+ * partitions it overlaps without re-filing anything.
+ */
+export function partitionOf(hash: bigint): number {
+  return Number(hash >> PARTITION_SHIFT);
+}

@@ -1,0 +1,206 @@
+/**
+ * Topology changes, one at a time: a node joining, leaving, dying and coming back. Each is a
+ * migration from one ring (`read`: where the data is) to another (`write`: where it belongs):
+ *
+ *   1. writes go to the replicas of both rings, reads still by the read ring;
+ *   2. for every hash range whose replica set changed (ring-diff), a node that holds it exports
+ *      it and each new replica imports it with `add`, so a newer write that reached the new
+ *      replica during the copy wins over the copied value;
+ *   3. deletes made during the copy are replayed (an `add` of the old value could revive them);
+ *   4. the read ring becomes the write ring, and nodes that left a range's set drop that range.
+ *
+ * Only ranges whose replica set changed move: about replicationFactor/N of the keys per node
+ * added or removed. A crashed node is marked dead at once (reads fail over, writes skip it); its
+ * ranges are then re-replicated from survivors, and the node is restarted empty and refilled by
+ * the same migration before it serves reads again.
+ */
+
+import { NodeUnavailableError } from '../errors.js';
+import type { HashRing } from '../ring/hash-ring.js';
+import { diffReplicaSets } from '../ring/ring-diff.js';
+import type { NodeLink } from './dispatcher.js';
+
+export interface RebalancerHost {
+  readonly replicationFactor: number;
+  readonly ring: HashRing;
+  link(id: string): NodeLink | undefined;
+  /** Starts a fresh worker for a dead node (its `node` is replaced). */
+  restart(link: NodeLink): Promise<void>;
+  /** Deletes `key` from its current replicas (replay of a delete made during a copy). */
+  deleteKey(key: string): Promise<unknown>;
+}
+
+export class Rebalancer {
+  readonly #host: RebalancerHost;
+  #read: HashRing;
+  #write: HashRing;
+  #isMigrating = false;
+  /** During a copy: key → whether its last write was a delete. */
+  #journal: Map<string, boolean> | undefined;
+  #tail: Promise<void> = Promise.resolve();
+  #isClosed = false;
+
+  constructor(host: RebalancerHost) {
+    this.#host = host;
+    this.#read = host.ring;
+    this.#write = host.ring.clone();
+  }
+
+  /** Replicas to read `hash` from, primary first (the request skips unreadable ones). */
+  readReplicas(hash: bigint): NodeLink[] {
+    return this.#links(this.#read.getNodesForHash(hash, this.#host.replicationFactor), false);
+  }
+
+  /** Replicas a write of `hash` must reach: those of both rings while a migration runs. */
+  writeReplicas(hash: bigint): NodeLink[] {
+    const r = this.#host.replicationFactor;
+    const links = this.#links(this.#read.getNodesForHash(hash, r), true);
+    if (!this.#isMigrating) return links;
+    for (const link of this.#links(this.#write.getNodesForHash(hash, r), true)) {
+      if (!links.includes(link)) links.push(link);
+    }
+    return links;
+  }
+
+  noteWrite(key: string): void {
+    this.#journal?.set(key, false);
+  }
+
+  noteDelete(key: string): void {
+    this.#journal?.set(key, true);
+  }
+
+  join(link: NodeLink): Promise<void> {
+    return this.#enqueue(async () => {
+      this.#write.addNode({ ...link.info });
+      await this.#migrate(this.#read, this.#write);
+      link.state = 'alive';
+    });
+  }
+
+  leave(link: NodeLink): Promise<void> {
+    return this.#enqueue(async () => {
+      this.#write.removeNode(link.id);
+      await this.#migrate(this.#read, this.#write);
+      link.state = 'dead';
+    });
+  }
+
+  /** Marks `link` dead now; re-replicates its ranges, then restarts and refills it. */
+  nodeDied(link: NodeLink): void {
+    link.state = 'dead';
+    this.#read.setAlive(link.id, false);
+    this.#write.setAlive(link.id, false);
+    void this.#enqueue(async () => {
+      if (link.state !== 'dead' || !this.#write.node(link.id)) return;
+      const before = this.#read.clone();
+      before.setAlive(link.id, true);
+      await this.#copy(before, this.#read);
+      await this.#host.restart(link);
+      link.state = 'joining';
+      this.#write.setAlive(link.id, true);
+      await this.#migrate(this.#read, this.#write);
+      link.state = 'alive';
+    });
+  }
+
+  /** Resolves when no topology change is pending. */
+  async idle(): Promise<void> {
+    let seen: Promise<void> | undefined;
+    while (seen !== this.#tail) {
+      seen = this.#tail;
+      await seen;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#isClosed = true;
+    await this.idle();
+  }
+
+  #enqueue(task: () => Promise<void>): Promise<void> {
+    const run = this.#tail.then(() => (this.#isClosed ? undefined : task()));
+    // a failed change must not block the ones after it; its caller sees the error
+    this.#tail = run.catch(() => {});
+    return run;
+  }
+
+  #links(nodes: readonly { id: string }[], forWrite: boolean): NodeLink[] {
+    const links: NodeLink[] = [];
+    for (const node of nodes) {
+      const link = this.#host.link(node.id);
+      if (link && (forWrite ? link.isWritable : link.state !== 'dead')) links.push(link);
+    }
+    return links;
+  }
+
+  /** Moves data from `before`'s placement to `after`'s, then reads by `after`. */
+  async #migrate(before: HashRing, after: HashRing): Promise<void> {
+    this.#isMigrating = true;
+    try {
+      const changes = await this.#copy(before, after);
+      this.#read = after.clone();
+      this.#isMigrating = false;
+      // drop what left each range's set, now that reads no longer go there
+      for (const change of changes) {
+        for (const node of change.before) {
+          if (change.after.some((n) => n.id === node.id)) continue;
+          const link = this.#host.link(node.id);
+          if (!link || link.state === 'dead') continue;
+          await link.node
+            .control({
+              type: 'drop',
+              fromExclusive: change.fromExclusive,
+              toInclusive: change.toInclusive,
+            })
+            .catch(() => {});
+        }
+      }
+    } finally {
+      this.#isMigrating = false;
+    }
+  }
+
+  /** Copies every range whose replica set grew; replays the deletes made meanwhile. */
+  async #copy(before: HashRing, after: HashRing): Promise<ReturnType<typeof diffReplicaSets>> {
+    const changes = diffReplicaSets(before, after, this.#host.replicationFactor);
+    this.#journal = new Map();
+    try {
+      for (const change of changes) {
+        const targets = this.#links(
+          change.after.filter((n) => !change.before.some((b) => b.id === n.id)),
+          true,
+        );
+        if (targets.length === 0) continue;
+        const range = { fromExclusive: change.fromExclusive, toInclusive: change.toInclusive };
+        const sources = this.#links(change.before, false).filter((l) => l.isReadable);
+        for (const source of sources) {
+          try {
+            const reply = await source.node.control({ type: 'export', ...range });
+            if (reply.type !== 'exported') continue;
+            const batch = new Uint8Array(reply.batch);
+            await Promise.all(
+              targets.map((target) =>
+                target.node.sendBatch(batch.slice().buffer).catch(() => undefined),
+              ),
+            );
+            break;
+          } catch (err) {
+            // that source died mid-copy: try the next one
+            if (!(err instanceof NodeUnavailableError)) throw err;
+          }
+        }
+      }
+      const journal = this.#journal;
+      this.#journal = undefined;
+      await Promise.all(
+        [...journal]
+          .filter(([, isDelete]) => isDelete)
+          .map(([key]) => this.#host.deleteKey(key).catch(() => {})),
+      );
+    } finally {
+      this.#journal = undefined;
+    }
+    return changes;
+  }
+}

@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest';
+import { NodeUnavailableError } from '../../../src/errors.js';
+import { placement, startCluster, text } from '../../helpers/cluster.js';
+
+const KEY_COUNT = 20_000;
+const WRITERS = 4;
+const READERS = 4;
+const ROUNDS = 1_500;
+
+describe('failover drill: 4 nodes, R=2, one node terminated under load', () => {
+  it('loses no read, no acknowledged write, and restores two copies of every key', async () => {
+    const cache = await startCluster({ servers: 4, replicationFactor: 2 });
+    try {
+      const keys = Array.from({ length: KEY_COUNT }, (_, i) => `drill:${i}`);
+      const acked = new Map<string, string>();
+      await cache.setMany(keys.map((k) => [k, `v0:${k}`]));
+      for (const k of keys) acked.set(k, `v0:${k}`);
+
+      let failedReads = 0;
+      let failedWrites = 0;
+      let killed = false;
+      // Each writer owns the keys i ≡ w (mod WRITERS) and awaits each write, so its last
+      // acknowledged value per key is well defined.
+      const writer = async (w: number): Promise<void> => {
+        for (let round = 0; round < ROUNDS; round++) {
+          const key = keys[w + WRITERS * ((round * 13) % (KEY_COUNT / WRITERS))]!;
+          const value = `w${w}:${round}`;
+          try {
+            await cache.set(key, value);
+            acked.set(key, value);
+          } catch {
+            failedWrites++;
+          }
+          if (w === 0 && round === ROUNDS / 3 && !killed) {
+            killed = true;
+            await cache.terminateServer('node-1');
+          }
+        }
+      };
+      const reader = async (r: number): Promise<void> => {
+        for (let round = 0; round < ROUNDS; round++) {
+          const key = keys[(round * 7 + r * 1013) % KEY_COUNT]!;
+          try {
+            if ((await cache.get(key)) === undefined) failedReads++;
+          } catch {
+            failedReads++;
+          }
+        }
+      };
+      await Promise.all([
+        ...Array.from({ length: WRITERS }, (_, w) => writer(w)),
+        ...Array.from({ length: READERS }, (_, r) => reader(r)),
+      ]);
+      expect(killed).toBe(true);
+      expect(failedReads).toBe(0);
+      expect(failedWrites).toBe(0);
+
+      await cache.rebalance();
+      expect(cache.servers().every((s) => s.isAlive)).toBe(true);
+      const values = await cache.getMany(keys);
+      const wrong = keys.filter((k, i) => text(values[i]) !== acked.get(k));
+      expect(wrong).toEqual([]);
+      // every key on exactly its two replicas, read from the nodes themselves
+      const where = await placement(cache);
+      const misplaced = keys.filter((k) => {
+        const ids = where.get(k) ?? [];
+        const expected = cache.serversForKey(k).map((s) => s.id);
+        return ids.length !== 2 || expected.some((id) => !ids.includes(id));
+      });
+      expect(misplaced).toEqual([]);
+    } finally {
+      await cache.close();
+    }
+  });
+});
+
+describe('worker deaths', () => {
+  it('an uncaught error in a worker marks the node dead at once; it comes back refilled', async () => {
+    const cache = await startCluster({ servers: 3, replicationFactor: 2 });
+    try {
+      const keys = Array.from({ length: 3_000 }, (_, i) => `crash:${i}`);
+      await cache.setMany(keys.map((k) => [k, k]));
+      const link = cache.unsafeInternals().link('node-2')!;
+      const before = (await cache.inspectNode('node-2')).size;
+      const node = link.node;
+      const died = new Promise<void>((resolve) => {
+        const timer = setInterval(() => {
+          if (node.isDead) {
+            clearInterval(timer);
+            resolve();
+          }
+        }, 5);
+      });
+      await link.node.control({ type: 'crash' });
+      await died;
+      // reads fail over while the node is down or refilling
+      expect((await cache.getMany(keys)).map(text)).toEqual(keys);
+      await cache.rebalance();
+      expect(cache.servers().find((s) => s.id === 'node-2')?.isAlive).toBe(true);
+      expect((await cache.inspectNode('node-2')).size).toBe(before);
+    } finally {
+      await cache.close();
+    }
+  });
+
+  it('with R=1 a dead node loses its keys and requests for them fail clearly, never hang', async () => {
+    const cache = await startCluster({ servers: 2, replicationFactor: 1 });
+    try {
+      const keys = Array.from({ length: 200 }, (_, i) => `r1:${i}`);
+      await cache.setMany(keys.map((k) => [k, k]));
+      const owned = [...(await cache.inspectNode('node-0')).keys()];
+      expect(owned.length).toBeGreaterThan(0);
+      const pending = owned.map((k) =>
+        cache.get(k).then(
+          (v) => (v === undefined ? 'miss' : 'hit'),
+          (e: unknown) => (e instanceof NodeUnavailableError ? 'unavailable' : 'other'),
+        ),
+      );
+      await cache.terminateServer('node-0');
+      const outcomes = await Promise.all(pending);
+      expect(outcomes.every((o) => o === 'hit' || o === 'unavailable')).toBe(true);
+      await cache.rebalance();
+      // restarted empty: its keys are gone, the node serves again
+      expect(await cache.get(owned[0]!)).toBeUndefined();
+      await cache.set(owned[0]!, 'back');
+      expect(text(await cache.get(owned[0]!))).toBe('back');
+    } finally {
+      await cache.close();
+    }
+  });
+});
