@@ -5,7 +5,10 @@
  */
 
 import { LRUCache } from 'lru-cache';
+import { DistributedCache } from '../../src/cluster/distributed-cache.js';
 import { CacheNode } from '../../src/storage/cache-node.js';
+import { buildWorkload } from '../fixtures/zipf.js';
+import { closedLoop } from '../load/closed-loop.js';
 
 const kind = process.argv[2];
 const count = Number(process.argv[3] ?? 1_000_000);
@@ -15,6 +18,25 @@ if (!gc) throw new Error('run with --expose-gc');
 
 function key(i: number): string {
   return `key:${String(i).padStart(8, '0')}`;
+}
+
+/**
+ * Two worker nodes (R=1) filled through the public API in batches of 10k sets; the worker
+ * threads live in this process, so its RSS covers them.
+ */
+async function fillCluster(): Promise<DistributedCache> {
+  const cache = await DistributedCache.create({
+    servers: 2,
+    replicationFactor: 1,
+    maxMemory: count * 120,
+  });
+  for (let start = 0; start < count; start += 10_000) {
+    const sets: Promise<boolean>[] = [];
+    for (let i = start; i < Math.min(count, start + 10_000); i++)
+      sets.push(cache.set(key(i), VALUE));
+    await Promise.all(sets);
+  }
+  return cache;
 }
 
 function fill(): unknown {
@@ -52,10 +74,32 @@ function fill(): unknown {
 
 gc();
 const before = process.memoryUsage();
-const store = fill();
+const store = kind === 'cluster' ? await fillCluster() : fill();
 gc();
 gc();
 const after = process.memoryUsage();
+let latency: Record<string, number> = {};
+if (store instanceof DistributedCache) {
+  // a closed loop over the stored keys: is p999 dominated by GC pauses with this many items?
+  const w = buildWorkload({
+    keyCount: count,
+    opCount: 1_000_000,
+    zipfS: 0.99,
+    getRatio: 0.9,
+    valueBytes: 100,
+    seed: 3,
+  });
+  const result = await closedLoop(w, 256, 3000, (k, isGet) =>
+    isGet ? store.get(key(k)) : store.set(key(k), VALUE),
+  );
+  latency = {
+    opsPerSec: Math.round(result.opsPerSec),
+    p50Us: result.p50Us,
+    p99Us: result.p99Us,
+    p999Us: result.p999Us,
+  };
+  await store.close();
+}
 process.stdout.write(
   `${JSON.stringify({
     kind,
@@ -67,6 +111,6 @@ process.stdout.write(
     heapPerItem: (after.heapUsed - before.heapUsed) / count,
     // bytes the store's typed arrays hold (for CacheNode: slabs, rows, index)
     arrayBufferPerItem: (after.arrayBuffers - before.arrayBuffers) / count,
-    storeKind: store === undefined ? 'none' : typeof store,
+    ...latency,
   })}\n`,
 );

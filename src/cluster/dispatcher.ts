@@ -1,8 +1,10 @@
 /**
- * Per-node command batching. Commands issued in the same tick for the same node are written into
- * one binary batch (batch-format.ts) and sent as one message when the microtask queue drains
- * (ioredis's auto-pipelining, with `queueMicrotask` so a burst of awaits lands in one batch);
- * replies come back in order and are matched to their handlers by position. A node's batches are
+ * Per-node command batching. Commands issued in the same turn of the event loop for the same node
+ * are written into one binary batch (batch-format.ts) and sent as one message from a
+ * `setImmediate` (ioredis's auto-pipelining); replies come back in order and are matched to their
+ * handlers by position. Not `queueMicrotask`: replies from several nodes arrive as separate
+ * messages in one poll phase, and flushing after each would split the callers they wake into
+ * ever smaller batches (measured: one op per batch under a closed loop of 256 callers). A node's batches are
  * applied in the order sent, so every replica of a key sees its writes in the same order.
  */
 
@@ -10,8 +12,8 @@ import { type CacheError, fromWire, NodeUnavailableError } from '../errors.js';
 import type { StoreMode } from '../storage/cache-node.js';
 import type { NodeInfo } from '../types.js';
 import { ByteReader, ByteWriter, Op, Status, storeModeCode } from './batch-format.js';
+import type { ClusterNode, ControlReply, ControlRequest } from './messages.js';
 import { errorCodeAt } from './node-service.js';
-import type { WorkerNode } from './worker-node.js';
 
 /** Receives one op's outcome. `onReply` must read exactly the op's payload from `r`. */
 export interface OpHandler {
@@ -28,7 +30,7 @@ export type NodeState = 'joining' | 'alive' | 'dead';
 export class NodeLink {
   readonly info: NodeInfo;
   readonly counterSlot: number;
-  node: WorkerNode;
+  node: ClusterNode;
   state: NodeState;
   readonly #writer = new ByteWriter(16 * 1024);
   #count = 0;
@@ -36,7 +38,7 @@ export class NodeLink {
   #isScheduled = false;
   readonly #flush = (): void => this.flush();
 
-  constructor(info: NodeInfo, node: WorkerNode, counterSlot: number, state: NodeState) {
+  constructor(info: NodeInfo, node: ClusterNode, counterSlot: number, state: NodeState) {
     this.info = info;
     this.node = node;
     this.counterSlot = counterSlot;
@@ -142,6 +144,21 @@ export class NodeLink {
     );
   }
 
+  /**
+   * A control request, sent after every op already queued for this node: the pending batch
+   * goes first, so an export sees every earlier write and a drop is applied after them.
+   */
+  control(request: ControlRequest): Promise<ControlReply> {
+    this.flush();
+    return this.node.control(request);
+  }
+
+  /** A ready-made batch (a migration's import), likewise after everything queued before it. */
+  sendBatch(batch: ArrayBuffer): Promise<ArrayBuffer> {
+    this.flush();
+    return this.node.sendBatch(batch);
+  }
+
   /** Fails the ops not yet sent (the node died before the tick ended). */
   failPending(err: Error): void {
     const handlers = this.#handlers;
@@ -168,7 +185,7 @@ export class NodeLink {
     w.u32(partition);
     if (!this.#isScheduled) {
       this.#isScheduled = true;
-      queueMicrotask(this.#flush);
+      setImmediate(this.#flush);
     }
   }
 
@@ -211,15 +228,27 @@ export interface ValueReply {
   readonly cas: bigint;
 }
 
-/** Reads a VALUE payload (status already read), copying the bytes out of the reply buffer. */
+/**
+ * Reads a VALUE payload (status already read). The value is a view into the reply buffer, not a
+ * copy: the buffer was transferred to this thread and nothing writes to it again, so each view
+ * is the caller's own (like a slice of Node's Buffer pool, it keeps its buffer alive).
+ */
 export function readValue(r: ByteReader): ValueReply {
   const flags = r.u32();
   const cas = r.u64();
+  return { value: readBytes(r), flags, cas };
+}
+
+/** A VALUE payload's bytes alone, skipping flags and CAS (no BigInt built). */
+export function readValueBytes(r: ByteReader): Uint8Array {
+  r.skip(12);
+  return readBytes(r);
+}
+
+function readBytes(r: ByteReader): Uint8Array {
   const length = r.u32();
   const at = r.skip(length);
-  const value = Buffer.allocUnsafe(length);
-  value.set(r.bytes.subarray(at, at + length));
-  return { value, flags, cas };
+  return new Uint8Array(r.bytes.buffer, at, length);
 }
 
 /** A NUMBER payload: the result and what replicas need to store it. */

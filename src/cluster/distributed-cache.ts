@@ -45,6 +45,7 @@ import { EVICTION_POLICIES } from '../types.js';
 import { Status } from './batch-format.js';
 import { NodeLink, type OpHandler, type ValueReply } from './dispatcher.js';
 import { executeCommand } from './execute.js';
+import type { ClusterNode } from './messages.js';
 import { partitionOf } from './messages.js';
 import { Rebalancer } from './rebalance.js';
 import { PrimaryRequest, ReadRequest, type RequestHost, WriteRequest } from './requests.js';
@@ -86,6 +87,8 @@ interface ResolvedConfig {
 export class DistributedCache implements RequestHost {
   readonly config: ResolvedConfig;
   readonly keyScratch = newKeyScratch();
+  #scratchKey: string | undefined;
+  #scratchLength = 0;
   readonly #links = new Map<string, NodeLink>();
   readonly #counters = newCountersBuffer();
   readonly #counterView = new BigUint64Array(this.#counters);
@@ -138,7 +141,7 @@ export class DistributedCache implements RequestHost {
     const slot = this.#freeSlots.pop();
     if (slot === undefined) throw new InvalidArgumentError(`at most ${MAX_NODE_SLOTS} nodes`);
     const info: NodeInfo = { id, addr, weight: 1, isAlive: true };
-    let node: WorkerNode;
+    let node: ClusterNode;
     try {
       node = await this.#startWorker(id, slot);
     } catch (err) {
@@ -191,18 +194,36 @@ export class DistributedCache implements RequestHost {
 
   // ── commands ──────────────────────────────────────────────────────────────────────────────
 
-  async get(key: string): Promise<Uint8Array | undefined> {
-    return (await this.getItem(key))?.value;
+  /** The value of `key`, or undefined on a miss. */
+  get(key: string): Promise<Uint8Array | undefined> {
+    return this.#read(key, undefined, true) as Promise<Uint8Array | undefined>;
   }
 
-  /** The value with its flags and CAS unique (memcached's `gets`). */
+  /** The value with its flags and CAS unique (memcached's `gets`); with a TTL, also a touch. */
   getItem(key: string, gatTtlMs?: number): Promise<ValueReply | undefined> {
+    return this.#read(key, gatTtlMs, false) as Promise<ValueReply | undefined>;
+  }
+
+  #read(
+    key: string,
+    gatTtlMs: number | undefined,
+    isValueOnly: boolean,
+  ): Promise<ValueReply | Uint8Array | undefined> {
     return new Promise((resolve, reject) => {
       this.#checkOpen();
       this.encodeKey(key);
       const hash = hashKey(key);
       const replicas = this.#rebalancer.readReplicas(hash);
-      new ReadRequest(this, key, partitionOf(hash), replicas, gatTtlMs, resolve, reject).send();
+      new ReadRequest(
+        this,
+        key,
+        partitionOf(hash),
+        replicas,
+        gatTtlMs,
+        isValueOnly,
+        resolve,
+        reject,
+      ).send();
     });
   }
 
@@ -368,7 +389,7 @@ export class DistributedCache implements RequestHost {
     await Promise.all(
       [...this.#links.values()]
         .filter((l) => l.isWritable)
-        .map((l) => l.node.control({ type: 'flush' })),
+        .map((l) => l.control({ type: 'flush' })),
     );
   }
 
@@ -402,7 +423,7 @@ export class DistributedCache implements RequestHost {
   async inspectNode(id: string): Promise<Map<string, Uint8Array>> {
     const link = this.#links.get(id);
     if (!link) throw new InvalidArgumentError(`no server ${id}`);
-    const reply = await link.node.control({ type: 'entries' });
+    const reply = await link.control({ type: 'entries' });
     return new Map(reply.type === 'entries' ? reply.entries : []);
   }
 
@@ -421,9 +442,16 @@ export class DistributedCache implements RequestHost {
 
   // ── internals ─────────────────────────────────────────────────────────────────────────────
 
-  /** Validates and encodes `key` into `keyScratch`; returns its length. */
+  /**
+   * Validates and encodes `key` into `keyScratch`; returns its length. The scratch is written
+   * only here, so the same key asked again (once per replica) is not encoded again.
+   */
   encodeKey(key: string): number {
-    return encodeKey(key, this.keyScratch as Buffer);
+    if (key === this.#scratchKey) return this.#scratchLength;
+    this.#scratchKey = undefined;
+    this.#scratchLength = encodeKey(key, this.keyScratch);
+    this.#scratchKey = key;
+    return this.#scratchLength;
   }
 
   #checkOpen(): void {

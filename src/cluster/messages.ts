@@ -7,6 +7,7 @@
 
 import type { MessagePort } from 'node:worker_threads';
 import type { WireError } from '../errors.js';
+import { high32 } from '../ring/hash-ring.js';
 
 /** A hash range (fromExclusive, toInclusive] with ring-diff's wrapping; equal ends = all. */
 export interface HashRange {
@@ -35,6 +36,27 @@ export type ControlReply =
   | { readonly type: 'ok' }
   | { readonly type: 'error'; readonly error: WireError };
 
+/**
+ * A ring member as the dispatcher and the rebalancer see it, whatever hosts it: a worker thread
+ * (worker-node.ts) or a remote memcached-protocol server. Requests are answered in the order
+ * sent; a node that dies fails what it still owes with NodeUnavailableError and calls `onDeath`.
+ */
+export interface ClusterNode {
+  readonly id: string;
+  readonly isDead: boolean;
+  /** Requests sent and not yet answered. */
+  readonly pendingCount: number;
+  /** Called once, when the node dies (never after `close`). */
+  onDeath: (err: Error) => void;
+  /** Applies a command batch (batch-format.ts); the buffer is the node's from then on. */
+  sendBatch(batch: ArrayBuffer): Promise<ArrayBuffer>;
+  control(request: ControlRequest): Promise<ControlReply>;
+  /** Abrupt stop, as a crash (failover drills). */
+  terminate(): Promise<void>;
+  /** Graceful stop: answers what it owes, then ends. */
+  close(): Promise<void>;
+}
+
 /** What the worker is started with (piscina `workerData`). */
 export interface NodeWorkerData {
   readonly nodeId: string;
@@ -57,7 +79,6 @@ export interface AttachTask {
 /** Partition of a key: the top PARTITION_BITS of its ring hash (fixed, see partitionOf). */
 export const PARTITION_BITS = 12;
 export const PARTITION_COUNT = 1 << PARTITION_BITS;
-const PARTITION_SHIFT = BigInt(64 - PARTITION_BITS);
 
 /**
  * A key's storage partition: the top 12 bits of its xxh64 ring hash, so 4,096 fixed slices of
@@ -66,5 +87,5 @@ const PARTITION_SHIFT = BigInt(64 - PARTITION_BITS);
  * partitions it overlaps without re-filing anything.
  */
 export function partitionOf(hash: bigint): number {
-  return Number(hash >> PARTITION_SHIFT);
+  return high32(hash) >>> (32 - PARTITION_BITS);
 }

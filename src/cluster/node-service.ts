@@ -163,9 +163,10 @@ export class NodeService {
           this.publish();
           return { type: 'ok' };
         case 'crash':
-          setImmediate(() => {
+          // after the reply has gone out
+          setTimeout(() => {
             throw new Error('crash requested (failure drill)');
-          });
+          }, 5);
           return { type: 'ok' };
         default:
           throw new Error(`unknown control request ${(request as { type: string }).type}`);

@@ -38,6 +38,8 @@ export class Rebalancer {
   /** During a copy: key → whether its last write was a delete. */
   #journal: Map<string, boolean> | undefined;
   #tail: Promise<void> = Promise.resolve();
+  /** Replica links per point of the read ring, built on first use, dropped on any change. */
+  #readCache: (NodeLink[] | undefined)[] = [];
   #isClosed = false;
 
   constructor(host: RebalancerHost) {
@@ -46,16 +48,27 @@ export class Rebalancer {
     this.#write = host.ring.clone();
   }
 
-  /** Replicas to read `hash` from, primary first (the request skips unreadable ones). */
-  readReplicas(hash: bigint): NodeLink[] {
-    return this.#links(this.#read.getNodesForHash(hash, this.#host.replicationFactor), false);
+  /**
+   * Replicas to read `hash` from, primary first (the request skips unreadable ones). Cached per
+   * ring point: callers must not modify the array.
+   */
+  readReplicas(hash: bigint): readonly NodeLink[] {
+    const point = this.#read.pointForHash(hash);
+    if (point < 0) return [];
+    let links = this.#readCache[point];
+    if (links === undefined) {
+      links = this.#links(this.#read.getNodesForHash(hash, this.#host.replicationFactor), false);
+      this.#readCache[point] = links;
+    }
+    return links;
   }
 
   /** Replicas a write of `hash` must reach: those of both rings while a migration runs. */
-  writeReplicas(hash: bigint): NodeLink[] {
+  writeReplicas(hash: bigint): readonly NodeLink[] {
+    // outside a migration both rings place alike, and dead nodes are off the ring's alive set
+    if (!this.#isMigrating) return this.readReplicas(hash);
     const r = this.#host.replicationFactor;
     const links = this.#links(this.#read.getNodesForHash(hash, r), true);
-    if (!this.#isMigrating) return links;
     for (const link of this.#links(this.#write.getNodesForHash(hash, r), true)) {
       if (!links.includes(link)) links.push(link);
     }
@@ -91,6 +104,7 @@ export class Rebalancer {
     link.state = 'dead';
     this.#read.setAlive(link.id, false);
     this.#write.setAlive(link.id, false);
+    this.#readCache = [];
     void this.#enqueue(async () => {
       if (link.state !== 'dead' || !this.#write.node(link.id)) return;
       const before = this.#read.clone();
@@ -140,6 +154,7 @@ export class Rebalancer {
     try {
       const changes = await this.#copy(before, after);
       this.#read = after.clone();
+      this.#readCache = [];
       this.#isMigrating = false;
       // drop what left each range's set, now that reads no longer go there
       for (const change of changes) {
@@ -147,7 +162,7 @@ export class Rebalancer {
           if (change.after.some((n) => n.id === node.id)) continue;
           const link = this.#host.link(node.id);
           if (!link || link.state === 'dead') continue;
-          await link.node
+          await link
             .control({
               type: 'drop',
               fromExclusive: change.fromExclusive,
@@ -176,12 +191,12 @@ export class Rebalancer {
         const sources = this.#links(change.before, false).filter((l) => l.isReadable);
         for (const source of sources) {
           try {
-            const reply = await source.node.control({ type: 'export', ...range });
+            const reply = await source.control({ type: 'export', ...range });
             if (reply.type !== 'exported') continue;
             const batch = new Uint8Array(reply.batch);
             await Promise.all(
               targets.map((target) =>
-                target.node.sendBatch(batch.slice().buffer).catch(() => undefined),
+                target.sendBatch(batch.slice().buffer).catch(() => undefined),
               ),
             );
             break;

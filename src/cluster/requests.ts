@@ -12,6 +12,7 @@ import {
   type OpHandler,
   readNumber,
   readValue,
+  readValueBytes,
   type ValueReply,
 } from './dispatcher.js';
 
@@ -30,7 +31,9 @@ export class ReadRequest implements OpHandler {
   readonly #replicas: readonly NodeLink[];
   #index = 0;
   readonly #gatTtlMs: number | undefined;
-  readonly #resolve: (value: ValueReply | undefined) => void;
+  /** Resolve with the value bytes alone (`get`) rather than value, flags and CAS (`gets`). */
+  readonly #isValueOnly: boolean;
+  readonly #resolve: (value: ValueReply | Uint8Array | undefined) => void;
   readonly #reject: (err: Error) => void;
 
   constructor(
@@ -39,9 +42,11 @@ export class ReadRequest implements OpHandler {
     partition: number,
     replicas: readonly NodeLink[],
     gatTtlMs: number | undefined,
-    resolve: (value: ValueReply | undefined) => void,
+    isValueOnly: boolean,
+    resolve: (value: ValueReply | Uint8Array | undefined) => void,
     reject: (err: Error) => void,
   ) {
+    this.#isValueOnly = isValueOnly;
     this.#host = host;
     this.#key = key;
     this.#partition = partition;
@@ -68,7 +73,9 @@ export class ReadRequest implements OpHandler {
   }
 
   onReply(status: number, r: ByteReader): void {
-    this.#resolve(status === Status.VALUE ? readValue(r) : undefined);
+    if (status !== Status.VALUE) this.#resolve(undefined);
+    else if (this.#isValueOnly) this.#resolve(readValueBytes(r));
+    else this.#resolve(readValue(r));
   }
 
   onFail(err: Error): void {

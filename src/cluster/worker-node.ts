@@ -14,7 +14,13 @@ import { existsSync } from 'node:fs';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { fromWire, NodeUnavailableError } from '../errors.js';
-import type { AttachTask, ControlReply, ControlRequest, NodeWorkerData } from './messages.js';
+import type {
+  AttachTask,
+  ClusterNode,
+  ControlReply,
+  ControlRequest,
+  NodeWorkerData,
+} from './messages.js';
 
 /** The built worker entry. From dist/ it sits beside; from sources (tests) it is the build's. */
 function workerEntry(): URL {
@@ -30,7 +36,7 @@ type Waiter = {
   reject: (err: Error) => void;
 };
 
-export class WorkerNode {
+export class WorkerNode implements ClusterNode {
   readonly id: string;
   readonly #pool: Piscina;
   readonly #port: MessagePort;
@@ -92,6 +98,9 @@ export class WorkerNode {
   }
 
   /** Called once, when the thread dies (never after `close`). */
+  get onDeath(): (err: Error) => void {
+    return this.#onDeath;
+  }
   set onDeath(handler: (err: Error) => void) {
     this.#onDeath = handler;
   }

@@ -64,6 +64,12 @@ const IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const HI_WORD = IS_LITTLE_ENDIAN ? 1 : 0;
 const LO_WORD = 1 - HI_WORD;
 
+/** The high 32 bits of a uint64 hash, without building a BigInt. */
+export function high32(hash: bigint): number {
+  SCRATCH_64[0] = hash;
+  return SCRATCH_32[HI_WORD]!;
+}
+
 interface Member {
   /** The ring's own copy: what lookups hand out and `setAlive` changes. */
   readonly info: NodeInfo;
@@ -255,6 +261,15 @@ export class HashRing {
   vnodeForHash(hash: bigint): VNodeId | undefined {
     if (this.#hi.length === 0) return undefined;
     return this.#lo[this.#successor(hash)] as VNodeId;
+  }
+
+  /**
+   * Index (in position order) of the point that owns this hash, or -1 on an empty ring. Every
+   * hash owned by the same point has the same replica set, so callers can cache per point until
+   * the ring changes. O(1) expected.
+   */
+  pointForHash(hash: bigint): number {
+    return this.#hi.length === 0 ? -1 : this.#successor(hash);
   }
 
   /** A copy of every point's position, ascending. O(P). */

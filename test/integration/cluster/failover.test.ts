@@ -91,7 +91,8 @@ describe('worker deaths', () => {
           }
         }, 5);
       });
-      await link.node.control({ type: 'crash' });
+      // the reply may or may not beat the thread's death; either way the node goes down
+      await link.node.control({ type: 'crash' }).catch(() => {});
       await died;
       // reads fail over while the node is down or refilling
       expect((await cache.getMany(keys)).map(text)).toEqual(keys);
