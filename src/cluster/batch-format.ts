@@ -59,7 +59,7 @@ const TWO_32 = 4294967296;
  * An append-only byte buffer that grows by doubling. `take()` hands out the bytes written as a
  * standalone ArrayBuffer (for transfer) and starts a fresh buffer.
  */
-export class ByteWriter {
+export class BatchWriter {
   #bytes: Uint8Array<ArrayBuffer>;
   #view: DataView;
   length = 0;
@@ -141,7 +141,7 @@ export class ByteWriter {
 }
 
 /** Sequential reads over a batch or reply buffer. */
-export class ByteReader {
+export class BatchReader {
   readonly bytes: Uint8Array;
   readonly #view: DataView;
   offset = 0;

@@ -11,13 +11,13 @@
 import { type CacheError, fromWire, NodeUnavailableError } from '../errors.js';
 import type { StoreMode } from '../storage/cache-node.js';
 import type { NodeInfo } from '../types.js';
-import { ByteReader, ByteWriter, Op, Status, storeModeCode } from './batch-format.js';
+import { BatchReader, BatchWriter, Op, Status, storeModeCode } from './batch-format.js';
 import type { ClusterNode, ControlReply, ControlRequest } from './messages.js';
 import { errorCodeAt } from './node-service.js';
 
 /** Receives one op's outcome. `onReply` must read exactly the op's payload from `r`. */
 export interface OpHandler {
-  onReply(status: number, r: ByteReader): void;
+  onReply(status: number, r: BatchReader): void;
   onFail(err: Error): void;
 }
 
@@ -32,7 +32,7 @@ export class NodeLink {
   readonly counterSlot: number;
   node: ClusterNode;
   state: NodeState;
-  readonly #writer = new ByteWriter(16 * 1024);
+  readonly #writer = new BatchWriter(16 * 1024);
   #count = 0;
   #handlers: OpHandler[] = [];
   #isScheduled = false;
@@ -195,7 +195,7 @@ export class NodeLink {
 }
 
 function deliver(reply: ArrayBuffer, handlers: readonly OpHandler[]): void {
-  const r = new ByteReader(reply);
+  const r = new BatchReader(reply);
   const count = r.u32();
   for (let i = 0; i < count; i++) {
     const handler = handlers[i]!;
@@ -214,7 +214,7 @@ function deliver(reply: ArrayBuffer, handlers: readonly OpHandler[]): void {
   }
 }
 
-function readError(r: ByteReader): CacheError {
+function readError(r: BatchReader): CacheError {
   const code = errorCodeAt(r.u8());
   const length = r.u16();
   const at = r.skip(length);
@@ -233,19 +233,19 @@ export interface ValueReply {
  * copy: the buffer was transferred to this thread and nothing writes to it again, so each view
  * is the caller's own (like a slice of Node's Buffer pool, it keeps its buffer alive).
  */
-export function readValue(r: ByteReader): ValueReply {
+export function readValue(r: BatchReader): ValueReply {
   const flags = r.u32();
   const cas = r.u64();
   return { value: readBytes(r), flags, cas };
 }
 
 /** A VALUE payload's bytes alone, skipping flags and CAS (no BigInt built). */
-export function readValueBytes(r: ByteReader): Uint8Array {
+export function readValueBytes(r: BatchReader): Uint8Array {
   r.skip(12);
   return readBytes(r);
 }
 
-function readBytes(r: ByteReader): Uint8Array {
+function readBytes(r: BatchReader): Uint8Array {
   const length = r.u32();
   const at = r.skip(length);
   return new Uint8Array(r.bytes.buffer, at, length);
@@ -258,7 +258,7 @@ export interface NumberReply {
   readonly ttlMs: number;
 }
 
-export function readNumber(r: ByteReader): NumberReply {
+export function readNumber(r: BatchReader): NumberReply {
   const value = r.u64();
   const flags = r.u32();
   const ttlMs = r.f64();

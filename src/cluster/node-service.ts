@@ -8,7 +8,14 @@ import { hashBytes } from '../ring/hasher.js';
 import { isHashInRange } from '../ring/ring-diff.js';
 import { publishCounters } from '../stats/counters.js';
 import type { CacheNode } from '../storage/cache-node.js';
-import { ByteReader, ByteWriter, Op, STORE_MODES, Status, storeModeCode } from './batch-format.js';
+import {
+  BatchReader,
+  BatchWriter,
+  Op,
+  STORE_MODES,
+  Status,
+  storeModeCode,
+} from './batch-format.js';
 import {
   type ControlReply,
   type ControlRequest,
@@ -42,7 +49,7 @@ export class NodeService {
   readonly #node: CacheNode;
   readonly #counters: BigUint64Array;
   readonly #slot: number;
-  readonly #reply = new ByteWriter(64 * 1024);
+  readonly #reply = new BatchWriter(64 * 1024);
 
   constructor(node: CacheNode, counters: SharedArrayBuffer, slot: number) {
     this.#node = node;
@@ -58,7 +65,7 @@ export class NodeService {
   /** Applies one batch in order and returns the replies, one per op, in the same order. */
   applyBatch(batch: ArrayBuffer): ArrayBuffer {
     const node = this.#node;
-    const r = new ByteReader(batch);
+    const r = new BatchReader(batch);
     const w = this.#reply;
     const bytes = r.bytes;
     const count = r.u32();
@@ -220,7 +227,7 @@ export class NodeService {
 
   #export(range: HashRange): ControlReply {
     const node = this.#node;
-    const out = new ByteWriter();
+    const out = new BatchWriter();
     out.u32(0);
     let count = 0;
     this.#forEachKeyIn(range, (key) => {

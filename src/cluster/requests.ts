@@ -5,7 +5,7 @@
  */
 
 import { NodeUnavailableError } from '../errors.js';
-import type { ByteReader } from './batch-format.js';
+import type { BatchReader } from './batch-format.js';
 import { Status } from './batch-format.js';
 import {
   type NodeLink,
@@ -72,7 +72,7 @@ export class ReadRequest implements OpHandler {
     this.#reject(new NodeUnavailableError(`no replica of ${this.#key} is available`));
   }
 
-  onReply(status: number, r: ByteReader): void {
+  onReply(status: number, r: BatchReader): void {
     if (status !== Status.VALUE) this.#resolve(undefined);
     else if (this.#isValueOnly) this.#resolve(readValueBytes(r));
     else this.#resolve(readValue(r));
@@ -110,7 +110,7 @@ export class WriteRequest implements OpHandler {
     this.#reject = reject;
   }
 
-  onReply(status: number, _r: ByteReader): void {
+  onReply(status: number, _r: BatchReader): void {
     if (this.#firstStatus < 0) this.#firstStatus = status;
     this.#applied++;
     this.#settleIfDone();
@@ -172,7 +172,7 @@ export class PrimaryRequest implements OpHandler {
     this.#done({ error: new NodeUnavailableError('no replica is available') }, undefined);
   }
 
-  onReply(status: number, r: ByteReader): void {
+  onReply(status: number, r: BatchReader): void {
     const number = status === Status.NUMBER ? readNumber(r) : undefined;
     this.#done(number ? { status, number } : { status }, this.primary);
   }
