@@ -7,10 +7,16 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import type { BenchTable } from '../fixtures/bench-table.js';
+import { benchDecoder } from './decoder.bench.js';
+import { benchMemory } from './memory.bench.js';
+import { benchRing } from './ring.bench.js';
 import { benchStorage } from './storage.bench.js';
 
 const suites: Record<string, () => Promise<BenchTable>> = {
   storage: () => benchStorage(),
+  ring: () => benchRing(),
+  decoder: () => benchDecoder(),
+  memory: () => benchMemory(),
 };
 
 function toMarkdown(table: BenchTable): string {

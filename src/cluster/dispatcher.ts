@@ -1,10 +1,11 @@
 /**
  * Per-node command batching. Commands issued in the same turn of the event loop for the same node
- * are written into one binary batch (batch-format.ts) and sent as one message from a
- * `setImmediate` (ioredis's auto-pipelining); replies come back in order and are matched to their
- * handlers by position. Not `queueMicrotask`: replies from several nodes arrive as separate
- * messages in one poll phase, and flushing after each would split the callers they wake into
- * ever smaller batches (measured: one op per batch under a closed loop of 256 callers). A node's batches are
+ * are written into one binary batch (batch-format.ts) and sent as one message (ioredis's
+ * auto-pipelining); replies come back in order and are matched to their handlers by position.
+ * When the node has a batch in flight, the flush waits for `setImmediate`: replies from several
+ * nodes arrive as separate messages in one poll phase, and flushing after each would split the
+ * callers they wake into ever smaller batches (measured: one op per batch under a closed loop of
+ * 256 callers). An idle node is flushed at the end of the tick, for latency. A node's batches are
  * applied in the order sent, so every replica of a key sees its writes in the same order.
  */
 
@@ -185,7 +186,10 @@ export class NodeLink {
     w.u32(partition);
     if (!this.#isScheduled) {
       this.#isScheduled = true;
-      setImmediate(this.#flush);
+      // An idle node gets the batch at the end of this tick (lowest latency); a busy one at the
+      // end of this turn of the event loop, gathering the callers that other replies wake.
+      if (this.node.pendingCount === 0) queueMicrotask(this.#flush);
+      else setImmediate(this.#flush);
     }
   }
 
