@@ -213,17 +213,22 @@ export class DistributedCache implements RequestHost {
       this.#checkOpen();
       this.encodeKey(key);
       const hash = hashKey(key);
-      const replicas = this.#rebalancer.readReplicas(hash);
-      new ReadRequest(
-        this,
-        key,
-        partitionOf(hash),
-        replicas,
-        gatTtlMs,
-        isValueOnly,
-        resolve,
-        reject,
-      ).send();
+      const read = (): void => {
+        const replicas = this.#rebalancer.readReplicas(hash);
+        new ReadRequest(
+          this,
+          key,
+          partitionOf(hash),
+          replicas,
+          gatTtlMs,
+          isValueOnly,
+          resolve,
+          reject,
+        ).send();
+      };
+      // a read of a key whose primary-first write (add, incr, …) is in flight waits for it
+      if (this.#gates.size > 0 && this.#gates.has(key)) this.#whenUngated(key, read);
+      else read();
     });
   }
 

@@ -9,10 +9,11 @@ import type { CacheCommand, CacheResponse, ValueItem } from '../protocol/command
 import { toReply } from '../protocol/encoder.js';
 import { exptimeToTtlMs } from '../protocol/exptime.js';
 import type { CacheStats } from '../types.js';
+import { VERSION } from '../version.js';
 import { Status } from './batch-format.js';
 import type { DistributedCache } from './distributed-cache.js';
 
-export const VERSION = '0.1.0';
+export { VERSION } from '../version.js';
 
 const STORE_REPLY: Record<number, CacheResponse> = {
   [Status.STORED]: { type: 'stored' },
@@ -119,6 +120,5 @@ export function statsLines(stats: CacheStats): [string, string][] {
     ['curr_items', String(stats.entryCount)],
     ['bytes', String(stats.bytesStored)],
     ['evictions', String(stats.evictions)],
-    ['expired_unfetched', String(stats.expired)],
   ];
 }

@@ -81,10 +81,11 @@ export class NodeService {
             this.#writeValue(node.lookup(bytes, keyAt, keyLength));
             break;
           case Op.GAT: {
+            // memcached returns the item, then applies the new TTL (even one in the past)
             const ttlMs = r.f64();
             const slot = node.lookup(bytes, keyAt, keyLength);
+            this.#writeValue(slot);
             if (slot >= 0) node.touchBytes(bytes, keyAt, keyLength, ttlMs);
-            this.#writeValue(slot < 0 ? slot : node.peekBytes(bytes, keyAt, keyLength));
             break;
           }
           case Op.STORE: {

@@ -87,6 +87,17 @@ describe('replication over worker nodes', () => {
     expect((await replicaValues(cache, ['cond'])).get('cond')).toEqual(['new', 'new']);
   });
 
+  it('a read issued right after a primary-first write sees it', async () => {
+    await cache.delete('order');
+    const [added, value, incremented, after] = await Promise.all([
+      cache.store('add', 'order', '5'),
+      cache.get('order'),
+      cache.incr('order', 1),
+      cache.get('order'),
+    ]);
+    expect([added, text(value), incremented, text(after)]).toEqual([0, '5', 6n, '6']);
+  });
+
   it('touch and delete reach every replica', async () => {
     await cache.set('td', 'v');
     expect(await cache.touch('td', 60_000)).toBe(true);
