@@ -26,8 +26,8 @@ export type ControlRequest =
   /** Every live item held, key (UTF-8) and value: a direct look inside one node (tests, tools). */
   | { readonly type: 'entries' }
   | { readonly type: 'flush' }
-  /** Failure drills: the worker dies of an uncaught error, as a crash would. */
-  | { readonly type: 'crash' };
+  /** Failure drills: the worker dies of an uncaught error, process.exit or running out of heap. */
+  | { readonly type: 'crash'; readonly how: 'throw' | 'exit' | 'oom' };
 
 export type ControlReply =
   | { readonly type: 'exported'; readonly batch: ArrayBuffer; readonly count: number }

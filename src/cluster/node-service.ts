@@ -172,9 +172,7 @@ export class NodeService {
           return { type: 'ok' };
         case 'crash':
           // after the reply has gone out
-          setTimeout(() => {
-            throw new Error('crash requested (failure drill)');
-          }, 5);
+          setTimeout(() => crash(request.how), 5);
           return { type: 'ok' };
         default:
           throw new Error(`unknown control request ${(request as { type: string }).type}`);
@@ -277,6 +275,17 @@ export class NodeService {
     }
     return entries;
   }
+}
+
+/** Dies the way a worker can die: the cluster must notice each the same way. */
+function crash(how: 'throw' | 'exit' | 'oom'): void {
+  if (how === 'exit') process.exit(1);
+  if (how === 'oom') {
+    // fills the heap until resourceLimits ends the thread
+    const hoard: number[][] = [];
+    for (;;) hoard.push(new Array<number>(1 << 20).fill(hoard.length));
+  }
+  throw new Error('crash requested (failure drill)');
 }
 
 const PARTITION_SHIFT = BigInt(64 - PARTITION_BITS);

@@ -75,34 +75,41 @@ describe('failover drill: 4 nodes, R=2, one node terminated under load', () => {
 });
 
 describe('worker deaths', () => {
-  it('an uncaught error in a worker marks the node dead at once; it comes back refilled', async () => {
-    const cache = await startCluster({ servers: 3, replicationFactor: 2 });
-    try {
-      const keys = Array.from({ length: 3_000 }, (_, i) => `crash:${i}`);
-      await cache.setMany(keys.map((k) => [k, k]));
-      const link = cache.unsafeInternals().link('node-2')!;
-      const before = (await cache.inspectNode('node-2')).size;
-      const node = link.node;
-      const died = new Promise<void>((resolve) => {
-        const timer = setInterval(() => {
-          if (node.isDead) {
-            clearInterval(timer);
-            resolve();
-          }
-        }, 5);
-      });
-      // the reply may or may not beat the thread's death; either way the node goes down
-      await link.node.control({ type: 'crash' }).catch(() => {});
-      await died;
-      // reads fail over while the node is down or refilling
-      expect((await cache.getMany(keys)).map(text)).toEqual(keys);
-      await cache.rebalance();
-      expect(cache.servers().find((s) => s.id === 'node-2')?.isAlive).toBe(true);
-      expect((await cache.inspectNode('node-2')).size).toBe(before);
-    } finally {
-      await cache.close();
-    }
-  });
+  it.each([
+    ['an uncaught error', 'throw'],
+    ['process.exit', 'exit'],
+    ['running out of heap', 'oom'],
+  ] as const)(
+    '%s in a worker marks the node dead at once; it comes back refilled',
+    async (_name, how) => {
+      const cache = await startCluster({ servers: 3, replicationFactor: 2 });
+      try {
+        const keys = Array.from({ length: 3_000 }, (_, i) => `crash:${i}`);
+        await cache.setMany(keys.map((k) => [k, k]));
+        const link = cache.unsafeInternals().link('node-2')!;
+        const before = (await cache.inspectNode('node-2')).size;
+        const node = link.node;
+        const died = new Promise<void>((resolve) => {
+          const timer = setInterval(() => {
+            if (node.isDead) {
+              clearInterval(timer);
+              resolve();
+            }
+          }, 5);
+        });
+        // the reply may or may not beat the thread's death; either way the node goes down
+        await link.node.control({ type: 'crash', how }).catch(() => {});
+        await died;
+        // reads fail over while the node is down or refilling
+        expect((await cache.getMany(keys)).map(text)).toEqual(keys);
+        await cache.rebalance();
+        expect(cache.servers().find((s) => s.id === 'node-2')?.isAlive).toBe(true);
+        expect((await cache.inspectNode('node-2')).size).toBe(before);
+      } finally {
+        await cache.close();
+      }
+    },
+  );
 
   it('with R=1 a dead node loses its keys and requests for them fail clearly, never hang', async () => {
     const cache = await startCluster({ servers: 2, replicationFactor: 1 });
