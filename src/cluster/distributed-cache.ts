@@ -48,6 +48,8 @@ import { executeCommand } from './execute.js';
 import type { ClusterNode } from './messages.js';
 import { partitionOf } from './messages.js';
 import { Rebalancer } from './rebalance.js';
+import { parseEndpoint } from './remote-connection.js';
+import { RemoteNode, type RemoteNodeOptions } from './remote-node.js';
 import { PrimaryRequest, ReadRequest, type RequestHost, WriteRequest } from './requests.js';
 import { WorkerNode } from './worker-node.js';
 
@@ -67,7 +69,12 @@ export interface DistributedCacheConfig {
   readonly maxItemBytes?: number;
   /** How often each node sweeps expired items. Default 1000 ms. */
   readonly sweepIntervalMs?: number;
+  /** Timeouts, pool size and failure detection of remote ('host:port') nodes. */
+  readonly remote?: RemoteConfig;
 }
+
+/** RemoteNodeOptions the cluster lets its user set (it supplies the TTL default and counters). */
+export type RemoteConfig = Omit<RemoteNodeOptions, 'counters' | 'defaultTtlMs'>;
 
 export interface SetOptions {
   readonly ttlMs?: number;
@@ -82,6 +89,7 @@ interface ResolvedConfig {
   readonly virtualNodes: number;
   readonly maxItemBytes: number;
   readonly sweepIntervalMs: number;
+  readonly remote: RemoteConfig;
 }
 
 export class DistributedCache implements RequestHost {
@@ -98,6 +106,10 @@ export class DistributedCache implements RequestHost {
   readonly #rebalancer: Rebalancer;
   /** Keys with a primary-first command in flight: later writes to them wait here, in order. */
   readonly #gates = new Map<string, (() => void)[]>();
+  /** Aborted by close(): stops the wait for a remote node to come back. */
+  readonly #closing = new AbortController();
+  /** Per dead remote node waiting to come back: aborted when it is removed. */
+  readonly #revivals = new Map<NodeLink, AbortController>();
   #isClosed = false;
 
   constructor(config: DistributedCacheConfig = {}) {
@@ -127,23 +139,25 @@ export class DistributedCache implements RequestHost {
 
   /**
    * Adds a node: on the ring at once (it takes writes), readable once the keys it now holds
-   * have been copied to it. `addr` 'worker' (default) starts a worker thread.
+   * have been copied to it. `addr` 'worker' (default) starts a worker thread; 'host:port'
+   * connects to a memcached-protocol server (stock memcached, or a shardcache server), which
+   * the cluster then owns: it is emptied when it joins and when it comes back after a failure,
+   * so it never serves data the ring did not put there. Rejects with
+   * NodeUnavailableError when that server does not answer, InvalidArgumentError for a bad addr.
    */
   async addServer(id: string, addr = 'worker'): Promise<void> {
     this.#checkOpen();
     if (typeof id !== 'string' || id.length === 0)
       throw new InvalidArgumentError('server id must be a non-empty string');
     if (this.#links.has(id)) throw new InvalidArgumentError(`server ${id} already exists`);
-    if (addr !== 'worker')
-      throw new InvalidArgumentError(
-        `unsupported server address ${addr}: only 'worker' nodes so far`,
-      );
+    const isWorker = addr === 'worker';
+    if (!isWorker) parseEndpoint(addr);
     const slot = this.#freeSlots.pop();
     if (slot === undefined) throw new InvalidArgumentError(`at most ${MAX_NODE_SLOTS} nodes`);
     const info: NodeInfo = { id, addr, weight: 1, isAlive: true };
     let node: ClusterNode;
     try {
-      node = await this.#startWorker(id, slot);
+      node = isWorker ? await this.#startWorker(id, slot) : await this.#startRemote(id, addr, slot);
     } catch (err) {
       this.#freeSlots.push(slot);
       throw err;
@@ -159,8 +173,12 @@ export class DistributedCache implements RequestHost {
     this.#checkOpen();
     const link = this.#links.get(id);
     if (!link) throw new InvalidArgumentError(`no server ${id}`);
+    // a dead remote node may be waiting for its server: stop that wait (here, and below in case
+    // the wait only began while the node was leaving)
+    this.#revivals.get(link)?.abort();
     await this.#rebalancer.leave(link);
     this.#links.delete(id);
+    this.#revivals.get(link)?.abort();
     await link.node.close();
     this.#retire(link);
     this.#freeSlots.push(link.counterSlot);
@@ -432,6 +450,29 @@ export class DistributedCache implements RequestHost {
     return new Map(reply.type === 'entries' ? reply.entries : []);
   }
 
+  /**
+   * memcached's `lru_crawler metadump` over the cluster: one line per key (of the replica that
+   * was read, if any), so that a shardcache server can be a node of another ring.
+   */
+  async metadump(): Promise<string[]> {
+    this.#checkOpen();
+    // key → its line; replicas of a key are listed once, preferring a copy that was read
+    const byKey = new Map<string, string>();
+    for (const link of this.#links.values()) {
+      if (!link.isReadable) continue;
+      const reply = await link.control({ type: 'metadump' });
+      if (reply.type !== 'metadump') continue;
+      for (const line of reply.lines) {
+        const key = line.slice(4, line.indexOf(' '));
+        const seen = byKey.get(key);
+        if (seen === undefined || (!seen.includes(' fetch=yes') && line.includes(' fetch=yes'))) {
+          byKey.set(key, line);
+        }
+      }
+    }
+    return [...byKey.values()];
+  }
+
   /** Internals for tests and failure drills (lru-cache's `unsafeExposeInternals`): not API. */
   unsafeInternals(): { link(id: string): NodeLink | undefined } {
     return { link: (id) => this.#links.get(id) };
@@ -441,6 +482,7 @@ export class DistributedCache implements RequestHost {
   async close(): Promise<void> {
     if (this.#isClosed) return;
     this.#isClosed = true;
+    this.#closing.abort();
     await this.#rebalancer.close();
     await Promise.all([...this.#links.values()].map((link) => link.node.close()));
   }
@@ -487,11 +529,61 @@ export class DistributedCache implements RequestHost {
     };
   }
 
-  /** A fresh, empty worker for a node that died (the rebalancer refills it). */
+  /**
+   * A fresh, empty node for one that died (the rebalancer refills it): a new worker thread, or
+   * for a remote node, a new connection once its server answers again (waiting as long as it
+   * takes, until the node is removed or the cache closed), with the server emptied.
+   */
   async #restart(link: NodeLink): Promise<void> {
     if (this.#isClosed) throw new ClosedError();
-    link.node = await this.#startWorker(link.id, link.counterSlot);
+    let node: ClusterNode;
+    if (link.info.addr === 'worker') {
+      node = await this.#startWorker(link.id, link.counterSlot);
+    } else {
+      const revival = new AbortController();
+      this.#revivals.set(link, revival);
+      try {
+        node = await RemoteNode.revive(
+          link.id,
+          link.info.addr,
+          this.#remoteOptions(link.counterSlot),
+          AbortSignal.any([revival.signal, this.#closing.signal]),
+        );
+      } finally {
+        this.#revivals.delete(link);
+      }
+    }
+    if (this.#isClosed || this.#links.get(link.id) !== link) {
+      await node.close();
+      throw new ClosedError(`node ${link.id} is gone`);
+    }
+    link.node = node;
     this.#watch(link);
+  }
+
+  /**
+   * Connects a remote node and empties its server: a node joins empty, as a worker does, since
+   * anything it held before (an older copy, from an earlier membership) would not be replaced by
+   * the `add`s that fill it and could be served stale.
+   */
+  async #startRemote(id: string, addr: string, slot: number): Promise<ClusterNode> {
+    const node = await RemoteNode.connect(id, addr, this.#remoteOptions(slot));
+    try {
+      await node.control({ type: 'flush' });
+    } catch (err) {
+      await node.close();
+      throw err;
+    }
+    return node;
+  }
+
+  #remoteOptions(slot: number): RemoteNodeOptions {
+    clearCounters(this.#counterView, slot);
+    return {
+      ...this.config.remote,
+      defaultTtlMs: this.config.defaultTtlMs,
+      counters: { view: this.#counterView, slot },
+    };
   }
 
   /** Folds a dying incarnation's request counters into the retired totals. */
@@ -591,6 +683,7 @@ function resolveConfig(config: DistributedCacheConfig): ResolvedConfig {
     virtualNodes: config.virtualNodes ?? 150,
     maxItemBytes: config.maxItemBytes ?? DEFAULT_MAX_ITEM_BYTES,
     sweepIntervalMs: config.sweepIntervalMs ?? 1000,
+    remote: config.remote ?? {},
   };
   if (!Number.isInteger(resolved.replicationFactor) || resolved.replicationFactor < 1) {
     throw new InvalidArgumentError('replicationFactor must be a positive integer');

@@ -107,6 +107,11 @@ async function run(cache: DistributedCache, cmd: CacheCommand): Promise<CacheRes
       return OK;
     case 'quit':
       return NONE;
+    case 'lru_crawler':
+      if (cmd.subcommand === 'metadump') return { type: 'metadump', lines: await cache.metadump() };
+      // the expiry sweep always runs: enabling or tuning the crawler changes nothing
+      if (['enable', 'disable', 'crawl', 'sleep', 'tocrawl'].includes(cmd.subcommand)) return OK;
+      return { type: 'error', kind: 'CLIENT_ERROR', message: 'bad command line format' };
     default:
       return assertNever(cmd);
   }

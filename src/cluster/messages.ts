@@ -15,16 +15,29 @@ export interface HashRange {
   readonly toInclusive: bigint;
 }
 
+/**
+ * Export and drop requests of one migration phase carry the same `epoch`: a node may list its
+ * keys once for all of them, because every write it got before the phase began is in that
+ * listing and later writes to the ranges concerned already go where they belong. A worker walks
+ * its partitions and ignores it; a remote node's listing is a full `lru_crawler metadump`, which
+ * would otherwise be repeated for each of the hundreds of ranges a topology change moves.
+ */
+export interface PhaseHint {
+  readonly epoch?: number;
+}
+
 export type ControlRequest =
   /**
    * The items in the range, as a batch of `add` ops another node can apply as-is (`add`, so
    * that a newer write the importer got during the copy is not overwritten).
    */
-  | ({ readonly type: 'export' } & HashRange)
+  | ({ readonly type: 'export' } & HashRange & PhaseHint)
   /** Removes the items in the range (after they were copied where they now belong). */
-  | ({ readonly type: 'drop' } & HashRange)
+  | ({ readonly type: 'drop' } & HashRange & PhaseHint)
   /** Every live item held, key (UTF-8) and value: a direct look inside one node (tests, tools). */
   | { readonly type: 'entries' }
+  /** memcached's `lru_crawler metadump` lines for every live item (without the `END`). */
+  | { readonly type: 'metadump' }
   | { readonly type: 'flush' }
   /** Failure drills: the worker dies of an uncaught error, process.exit or running out of heap. */
   | { readonly type: 'crash'; readonly how: 'throw' | 'exit' | 'oom' };
@@ -33,6 +46,7 @@ export type ControlReply =
   | { readonly type: 'exported'; readonly batch: ArrayBuffer; readonly count: number }
   | { readonly type: 'dropped'; readonly count: number }
   | { readonly type: 'entries'; readonly entries: readonly (readonly [string, Uint8Array])[] }
+  | { readonly type: 'metadump'; readonly lines: readonly string[] }
   | { readonly type: 'ok' }
   | { readonly type: 'error'; readonly error: WireError };
 

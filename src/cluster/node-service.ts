@@ -166,6 +166,8 @@ export class NodeService {
           return { type: 'dropped', count: this.#drop(request) };
         case 'entries':
           return { type: 'entries', entries: this.#allEntries() };
+        case 'metadump':
+          return { type: 'metadump', lines: this.#metadump() };
         case 'flush':
           this.#node.flush();
           this.publish();
@@ -261,6 +263,32 @@ export class NodeService {
     return count;
   }
 
+  /**
+   * One line per live item in memcached's metadump format: `key` URL-encoded, `exp` a unix time
+   * (-1: never), `la` the last access, `cls` the slab class (1: we have no classes to report).
+   */
+  #metadump(): string[] {
+    const node = this.#node;
+    const nowSec = Math.floor(Date.now() / 1000);
+    const lines: string[] = [];
+    for (const p of node.partitionIds()) {
+      for (const key of node.partitionKeys(p)) {
+        const slot = node.peekBytes(key, 0, key.length);
+        if (slot < 0) continue;
+        const ttlMs = node.remainingTtlMs(slot);
+        const exp = ttlMs === 0 ? -1 : nowSec + Math.ceil(ttlMs / 1000);
+        const entry = node.entryAt(slot);
+        const la = Math.floor(entry.lastAccessedMs / 1000);
+        const fetched = entry.accessCount > 0 ? 'yes' : 'no';
+        const size = key.length + entry.value.length;
+        lines.push(
+          `key=${uriEncode(key)} exp=${exp} la=${la} cas=${entry.cas} fetch=${fetched} cls=1 size=${size}`,
+        );
+      }
+    }
+    return lines;
+  }
+
   #allEntries(): [string, Uint8Array][] {
     const node = this.#node;
     const entries: [string, Uint8Array][] = [];
@@ -275,6 +303,23 @@ export class NodeService {
     }
     return entries;
   }
+}
+
+/** Percent-encodes every byte outside [A-Za-z0-9-._~], as memcached's metadump does. */
+export function uriEncode(key: Uint8Array): string {
+  let out = '';
+  for (const b of key) {
+    const isPlain =
+      (b >= 0x30 && b <= 0x39) ||
+      (b >= 0x41 && b <= 0x5a) ||
+      (b >= 0x61 && b <= 0x7a) ||
+      b === 0x2d ||
+      b === 0x2e ||
+      b === 0x5f ||
+      b === 0x7e;
+    out += isPlain ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
 }
 
 /** Dies the way a worker can die: the cluster must notice each the same way. */

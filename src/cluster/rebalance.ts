@@ -24,7 +24,10 @@ export interface RebalancerHost {
   readonly replicationFactor: number;
   readonly ring: HashRing;
   link(id: string): NodeLink | undefined;
-  /** Starts a fresh worker for a dead node (its `node` is replaced). */
+  /**
+   * Gives a dead node a fresh, empty incarnation (its `node` is replaced): a new worker, or a
+   * remote server once it answers again, which may take long. Rejects when the node is gone.
+   */
   restart(link: NodeLink): Promise<void>;
   /** Deletes `key` from its current replicas (replay of a delete made during a copy). */
   deleteKey(key: string): Promise<unknown>;
@@ -38,6 +41,10 @@ export class Rebalancer {
   /** During a copy: key → whether its last write was a delete. */
   #journal: Map<string, boolean> | undefined;
   #tail: Promise<void> = Promise.resolve();
+  /** Dead nodes between their repair and their refill (waiting to be restarted). */
+  readonly #revivals = new Set<Promise<void>>();
+  /** Numbers the copy and drop phases (messages.ts PhaseHint). */
+  #epoch = 0;
   /** Replica links per point of the read ring, built on first use, dropped on any change. */
   #readCache: (NodeLink[] | undefined)[] = [];
   #isClosed = false;
@@ -99,31 +106,50 @@ export class Rebalancer {
     });
   }
 
-  /** Marks `link` dead now; re-replicates its ranges, then restarts and refills it. */
+  /**
+   * Marks `link` dead now; re-replicates its ranges, then restarts and refills it. The restart
+   * runs outside the queue of topology changes: a remote server may take long to come back, and
+   * other changes (removing that very node, adding its replacement) must not wait for it.
+   */
   nodeDied(link: NodeLink): void {
     link.state = 'dead';
     this.#read.setAlive(link.id, false);
     this.#write.setAlive(link.id, false);
     this.#readCache = [];
-    void this.#enqueue(async () => {
-      if (link.state !== 'dead' || !this.#write.node(link.id)) return;
+    const isMember = (): boolean =>
+      link.state === 'dead' && this.#write.node(link.id) !== undefined;
+    const revival = this.#enqueue(async () => {
+      if (!isMember()) return false;
       const before = this.#read.clone();
       before.setAlive(link.id, true);
       await this.#copy(before, this.#read);
-      await this.#host.restart(link);
-      link.state = 'joining';
-      this.#write.setAlive(link.id, true);
-      await this.#migrate(this.#read, this.#write);
-      link.state = 'alive';
-    });
+      return true;
+    })
+      .then(async (isRepaired) => {
+        if (!isRepaired || this.#isClosed) return;
+        await this.#host.restart(link);
+        await this.#enqueue(async () => {
+          // removed meanwhile, or the fresh incarnation died already (its own revival runs)
+          if (!isMember() || link.node.isDead) return;
+          link.state = 'joining';
+          this.#write.setAlive(link.id, true);
+          await this.#migrate(this.#read, this.#write);
+          link.state = 'alive';
+        });
+      })
+      .catch(() => {});
+    this.#revivals.add(revival);
+    void revival.then(() => this.#revivals.delete(revival));
   }
 
-  /** Resolves when no topology change is pending. */
+  /** Resolves when no topology change, repair or restart is pending. */
   async idle(): Promise<void> {
-    let seen: Promise<void> | undefined;
-    while (seen !== this.#tail) {
-      seen = this.#tail;
-      await seen;
+    for (;;) {
+      const tail = this.#tail;
+      const revivals = [...this.#revivals];
+      await tail;
+      await Promise.all(revivals);
+      if (tail === this.#tail && this.#revivals.size === 0) return;
     }
   }
 
@@ -132,10 +158,13 @@ export class Rebalancer {
     await this.idle();
   }
 
-  #enqueue(task: () => Promise<void>): Promise<void> {
+  #enqueue<T>(task: () => Promise<T>): Promise<T | undefined> {
     const run = this.#tail.then(() => (this.#isClosed ? undefined : task()));
     // a failed change must not block the ones after it; its caller sees the error
-    this.#tail = run.catch(() => {});
+    this.#tail = run.then(
+      () => {},
+      () => {},
+    );
     return run;
   }
 
@@ -157,6 +186,7 @@ export class Rebalancer {
       this.#readCache = [];
       this.#isMigrating = false;
       // drop what left each range's set, now that reads no longer go there
+      const epoch = ++this.#epoch;
       for (const change of changes) {
         for (const node of change.before) {
           if (change.after.some((n) => n.id === node.id)) continue;
@@ -167,6 +197,7 @@ export class Rebalancer {
               type: 'drop',
               fromExclusive: change.fromExclusive,
               toInclusive: change.toInclusive,
+              epoch,
             })
             .catch(() => {});
         }
@@ -179,6 +210,7 @@ export class Rebalancer {
   /** Copies every range whose replica set grew; replays the deletes made meanwhile. */
   async #copy(before: HashRing, after: HashRing): Promise<ReturnType<typeof diffReplicaSets>> {
     const changes = diffReplicaSets(before, after, this.#host.replicationFactor);
+    const epoch = ++this.#epoch;
     this.#journal = new Map();
     try {
       for (const change of changes) {
@@ -191,7 +223,7 @@ export class Rebalancer {
         const sources = this.#links(change.before, false).filter((l) => l.isReadable);
         for (const source of sources) {
           try {
-            const reply = await source.control({ type: 'export', ...range });
+            const reply = await source.control({ type: 'export', ...range, epoch });
             if (reply.type !== 'exported') continue;
             const batch = new Uint8Array(reply.batch);
             await Promise.all(

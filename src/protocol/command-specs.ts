@@ -46,6 +46,7 @@ export const COMMAND_SPECS = {
   stats: freeForm,
   version: freeForm,
   quit: freeForm,
+  lru_crawler: { minTokens: 2, maxTokens: 4, noreply: false, hasData: false },
 } as const satisfies Record<CommandType, CommandSpec>;
 
 /** Every command name, as the ASCII bytes the tokenizer compares against. */

@@ -91,6 +91,16 @@ export interface QuitCommand {
   readonly type: 'quit';
 }
 
+/**
+ * `lru_crawler <subcommand> [argument]`: `metadump all` lists every key with its metadata (how a
+ * ring lists a node's keys to migrate them); the others are accepted for compatibility.
+ */
+export interface LruCrawlerCommand {
+  readonly type: 'lru_crawler';
+  readonly subcommand: string;
+  readonly argument: string | undefined;
+}
+
 export type CacheCommand =
   | StoreCommand
   | CasCommand
@@ -103,7 +113,8 @@ export type CacheCommand =
   | FlushAllCommand
   | VersionCommand
   | VerbosityCommand
-  | QuitCommand;
+  | QuitCommand
+  | LruCrawlerCommand;
 
 export type CommandType = CacheCommand['type'];
 
@@ -138,6 +149,11 @@ export type CacheResponse =
   | { readonly type: 'stats'; readonly stats: readonly (readonly [string, string])[] }
   /** `ERROR`, or `CLIENT_ERROR <message>` / `SERVER_ERROR <message>`. */
   | { readonly type: 'error'; readonly kind: ErrorKind; readonly message: string }
+  /**
+   * `lru_crawler metadump` output: one `key=… exp=… la=… cas=… fetch=… cls=… size=…` line per
+   * item (each ended by `\n`, as memcached does), then `END`.
+   */
+  | { readonly type: 'metadump'; readonly lines: readonly string[] }
   /** Nothing is written: `noreply` commands and `quit`. */
   | { readonly type: 'none' };
 

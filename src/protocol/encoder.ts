@@ -100,6 +100,13 @@ function writeResponse(response: CacheResponse, w: ByteWriter): void {
       }
       w.crlf();
       return;
+    case 'metadump':
+      for (const line of response.lines) {
+        w.ascii(singleLine(line));
+        w.byte(0x0a);
+      }
+      w.ascii('END\r\n');
+      return;
     case 'none':
       return;
     default:
@@ -116,6 +123,11 @@ function estimateResponseBytes(response: CacheResponse): number {
   if (response.type === 'stats') {
     let total = 5;
     for (const [name, value] of response.stats) total += (name.length + value.length) * 3 + 8;
+    return total;
+  }
+  if (response.type === 'metadump') {
+    let total = 5;
+    for (const line of response.lines) total += line.length + 1;
     return total;
   }
   return 64;
@@ -241,6 +253,16 @@ function writeCommand(command: CacheCommand, w: ByteWriter): void {
       w.ascii('verbosity ');
       w.decimal(checkUint32(command.level, 'level'));
       writeNoreply(w, command.noreply);
+      return;
+    case 'lru_crawler':
+      for (const word of [command.subcommand, command.argument]) {
+        if (word === undefined) continue;
+        if (!/^[\x21-\x7e]+$/.test(word))
+          throw new InvalidArgumentError('bad lru_crawler argument');
+      }
+      w.ascii(`lru_crawler ${command.subcommand}`);
+      if (command.argument !== undefined) w.ascii(` ${command.argument}`);
+      w.crlf();
       return;
     default:
       assertNever(command);

@@ -37,3 +37,21 @@ export function exptimeToTtlMs(exptimeSec: number, nowMs: number): number {
 export function isExpiredTtl(ttlMs: number): boolean {
   return ttlMs < 0;
 }
+
+/** Largest exptime on the wire: memcached reads it as a signed 32-bit number. */
+const EXPTIME_MAX_SEC = 0x7fff_ffff;
+
+/**
+ * The inverse of `exptimeToTtlMs`, for sending a storage `ttlMs` to a memcached-protocol server
+ * at time `nowMs` (unix ms): 0 (or an infinite TTL) is 0, "never"; a negative TTL is -1, which
+ * memcached reads as "already expired"; a positive one is whole seconds rounded UP, so an item
+ * never expires before its TTL (it may live up to a second longer). Beyond 30 days the wire
+ * needs an absolute unix time, computed on this machine's clock (the server's may differ).
+ */
+export function ttlMsToExptime(ttlMs: number, nowMs: number): number {
+  if (ttlMs === 0 || Number.isNaN(ttlMs) || ttlMs === Number.POSITIVE_INFINITY) return 0;
+  if (ttlMs < 0) return -1;
+  const exptimeSec = Math.ceil(ttlMs / 1000);
+  if (exptimeSec <= EXPTIME_RELATIVE_MAX_SEC) return exptimeSec;
+  return Math.min(EXPTIME_MAX_SEC, Math.ceil((nowMs + ttlMs) / 1000));
+}

@@ -125,6 +125,12 @@ export class LineParser {
         return VERSION;
       case 'quit':
         return QUIT;
+      case 'lru_crawler':
+        return {
+          type,
+          subcommand: decodeLatin1(bytes, t.start(1), t.end(1)),
+          argument: count > 2 ? decodeLatin1(bytes, t.start(2), t.end(2)) : undefined,
+        };
     }
   }
 

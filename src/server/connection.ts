@@ -263,6 +263,7 @@ export class Connection {
     switch (command.type) {
       case 'stats':
       case 'flush_all':
+      case 'lru_crawler':
         return true;
       case 'get':
       case 'gets':
