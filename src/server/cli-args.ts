@@ -14,7 +14,10 @@ export interface CliOptions {
   readonly host: string;
   /** Total item memory (key + value bytes) across all nodes, in bytes. */
   readonly memoryBytes: number;
+  /** Worker-thread nodes (0 in a pure router over --servers). */
   readonly nodeCount: number;
+  /** Remote memcached-protocol nodes ('host:port'), from --servers. */
+  readonly remoteServers: readonly string[];
   readonly itemMaxBytes: number;
   readonly maxConnections: number;
   readonly replicationFactor: number;
@@ -46,11 +49,15 @@ over worker-thread nodes (consistent hashing) and each key kept on --replication
                               split evenly across the worker nodes; each key is stored
                               --replication times, so it holds about m / replication MiB of
                               distinct data (default 64)
-  -t, --threads <num>         worker nodes, one thread each (default: available cores)
+  -t, --threads <num>         worker nodes, one thread each (default: available cores, or
+                              0 with --servers)
+      --servers <list>        remote memcached-protocol nodes, host:port,host:port,…: stock
+                              memcached or other shardcache servers on the same ring (a
+                              replicating router, like mcrouter); with -t, a mixed ring
   -I, --max-item-size <size>  largest value, bytes with an optional k or m suffix
                               (default 1m; from 1k to 1024m)
   -c, --conn-limit <num>      most simultaneous client connections (default 1024)
-      --replication <num>     copies of each key on distinct nodes, at most --threads
+      --replication <num>     copies of each key on distinct nodes, at most the node count
                               (default 2, or 1 with a single node)
       --policy <name>         eviction policy of each node: lru, lfu, fifo or ttl (default lru)
   -h, --help                  print this help and exit
@@ -75,6 +82,7 @@ interface Raw {
   connLimit?: string;
   replication?: string;
   policy?: string;
+  servers?: string;
 }
 
 const FLAGS: readonly FlagSpec[] = [
@@ -86,6 +94,7 @@ const FLAGS: readonly FlagSpec[] = [
   { name: 'connLimit', short: 'c', long: 'conn-limit' },
   { name: 'replication', long: 'replication' },
   { name: 'policy', long: 'policy' },
+  { name: 'servers', long: 'servers' },
 ];
 
 /**
@@ -125,19 +134,27 @@ function resolve(raw: Raw, cores: number): CliOptions {
   const host = raw.listen ?? '127.0.0.1';
   if (host.length === 0) throw new UsageError('-l needs an address');
   const memoryMib = integer(raw.memory ?? '64', '-m', 1, 1024 * 1024);
-  const nodeCount = integer(raw.threads ?? String(Math.max(1, cores)), '-t', 1, 256);
+  const remoteServers = raw.servers === undefined ? [] : endpoints(raw.servers);
+  const defaultThreads = remoteServers.length > 0 ? 0 : Math.max(1, cores);
+  const nodeCount = integer(
+    raw.threads ?? String(defaultThreads),
+    '-t',
+    remoteServers.length > 0 ? 0 : 1,
+    256,
+  );
+  const totalNodes = nodeCount + remoteServers.length;
   const itemMaxBytes = size(raw.itemSize ?? '1m', '-I');
   const maxConnections = integer(raw.connLimit ?? '1024', '-c', 1, 1_000_000);
   // At most one copy per node: --replication 3 with -t 2 could never be honoured.
   const replicationFactor = integer(
-    raw.replication ?? String(Math.min(2, nodeCount)),
+    raw.replication ?? String(Math.min(2, totalNodes)),
     '--replication',
     1,
     256,
   );
-  if (replicationFactor > nodeCount) {
+  if (replicationFactor > totalNodes) {
     throw new UsageError(
-      `--replication ${replicationFactor} needs at least as many nodes (-t ${nodeCount})`,
+      `--replication ${replicationFactor} needs at least as many nodes (${totalNodes})`,
     );
   }
   const policy = raw.policy ?? 'lru';
@@ -145,7 +162,7 @@ function resolve(raw: Raw, cores: number): CliOptions {
     throw new UsageError(`--policy must be one of ${EVICTION_POLICIES.join(', ')}, not ${policy}`);
   }
   const memoryBytes = memoryMib * MIB;
-  if (Math.floor(memoryBytes / nodeCount) < 1024) {
+  if (nodeCount > 0 && Math.floor(memoryBytes / nodeCount) < 1024) {
     throw new UsageError(`-m ${memoryMib} is too little for ${nodeCount} nodes`);
   }
   return {
@@ -153,11 +170,26 @@ function resolve(raw: Raw, cores: number): CliOptions {
     host,
     memoryBytes,
     nodeCount,
+    remoteServers,
     itemMaxBytes,
     maxConnections,
     replicationFactor,
     policy: policy as EvictionPolicy,
   };
+}
+
+/** `--servers`: comma-separated host:port pairs, each port 1–65535, no duplicates. */
+function endpoints(text: string): string[] {
+  const list = text.split(',').map((part) => part.trim());
+  for (const endpoint of list) {
+    const match = /^(\[[^\]]+\]|[^:\s]+):(\d+)$/.exec(endpoint);
+    const port = match ? Number(match[2]) : Number.NaN;
+    if (!match || !(port >= 1 && port <= 65535)) {
+      throw new UsageError(`--servers needs host:port entries, not '${endpoint}'`);
+    }
+  }
+  if (new Set(list).size !== list.length) throw new UsageError('--servers lists a server twice');
+  return list;
 }
 
 function integer(text: string, flag: string, min: number, max: number): number {

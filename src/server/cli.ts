@@ -47,17 +47,21 @@ async function main(): Promise<void> {
     throw err;
   }
 
-  const nodeMaxBytes = Math.floor(options.memoryBytes / options.nodeCount);
-  let cache: DistributedCache;
+  const nodeMaxBytes = Math.floor(options.memoryBytes / Math.max(1, options.nodeCount));
+  const cache = new DistributedCache({
+    replicationFactor: options.replicationFactor,
+    maxMemory: nodeMaxBytes,
+    evictionPolicy: options.policy,
+    maxItemBytes: options.itemMaxBytes,
+  });
   try {
-    cache = await DistributedCache.create({
-      servers: options.nodeCount,
-      replicationFactor: options.replicationFactor,
-      maxMemory: nodeMaxBytes,
-      evictionPolicy: options.policy,
-      maxItemBytes: options.itemMaxBytes,
-    });
+    // worker nodes, then the remote ones (each named by its address)
+    await Promise.all([
+      ...Array.from({ length: options.nodeCount }, (_, i) => cache.addServer(`node-${i}`)),
+      ...options.remoteServers.map((endpoint) => cache.addServer(endpoint, endpoint)),
+    ]);
   } catch (err) {
+    await cache.close().catch(() => {});
     fail(
       `cannot start the nodes: ${err instanceof Error ? err.message : String(err)}`,
       EXIT_FAILURE,
@@ -93,7 +97,9 @@ async function main(): Promise<void> {
   const mib = (bytes: number): number => Number((bytes / (1024 * 1024)).toFixed(2));
   process.stdout.write(
     `shardcache ${VERSION} listening on ${host}:${address.port} ` +
-      `(${options.nodeCount} worker nodes × ${mib(nodeMaxBytes)} MiB, ` +
+      `(${options.nodeCount} worker nodes × ${mib(nodeMaxBytes)} MiB` +
+      (options.remoteServers.length > 0 ? `, remote ${options.remoteServers.join(',')}` : '') +
+      ', ' +
       `replication ${options.replicationFactor}, policy ${options.policy}, ` +
       `max item ${options.itemMaxBytes} bytes, max ${options.maxConnections} connections)\n`,
   );

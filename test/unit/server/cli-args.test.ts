@@ -16,6 +16,7 @@ describe('parseArgs', () => {
       host: '127.0.0.1',
       memoryBytes: 64 * MIB,
       nodeCount: 4,
+      remoteServers: [],
       itemMaxBytes: MIB,
       maxConnections: 1024,
       replicationFactor: 2,
@@ -47,11 +48,23 @@ describe('parseArgs', () => {
       host: '0.0.0.0',
       memoryBytes: 128 * MIB,
       nodeCount: 3,
+      remoteServers: [],
       itemMaxBytes: 512 * 1024,
       maxConnections: 10,
       replicationFactor: 3,
       policy: 'ttl',
     });
+  });
+
+  test('--servers: a router over remote nodes (no workers unless -t), or a mixed ring', () => {
+    const router = options(['--servers', '127.0.0.1:11311,[::1]:11312,cache-3:11313']);
+    expect(router.remoteServers).toEqual(['127.0.0.1:11311', '[::1]:11312', 'cache-3:11313']);
+    expect(router.nodeCount).toBe(0);
+    expect(router.replicationFactor).toBe(2);
+    const mixed = options(['--servers', 'a:1', '-t', '2', '--replication', '3']);
+    expect([mixed.nodeCount, mixed.remoteServers.length, mixed.replicationFactor]).toEqual([
+      2, 1, 3,
+    ]);
   });
 
   test('-I takes bytes, k and m', () => {
@@ -76,7 +89,14 @@ describe('parseArgs', () => {
     [['-c', '1.5'], "-c needs an integer from 1 to 1000000, not '1.5'"],
     [['-I', '1000'], "-I needs a size from 1k to 1024m (bytes, or k/m suffix), not '1000'"],
     [['-I', '1g'], "-I needs a size from 1k to 1024m (bytes, or k/m suffix), not '1g'"],
-    [['-t', '2', '--replication', '3'], '--replication 3 needs at least as many nodes (-t 2)'],
+    [['-t', '2', '--replication', '3'], '--replication 3 needs at least as many nodes (2)'],
+    [
+      ['--servers', 'a:1', '--replication', '2'],
+      '--replication 2 needs at least as many nodes (1)',
+    ],
+    [['--servers', 'a:1,b'], "--servers needs host:port entries, not 'b'"],
+    [['--servers', 'a:0'], "--servers needs host:port entries, not 'a:0'"],
+    [['--servers', 'a:1,a:1'], '--servers lists a server twice'],
     [['--policy', 'mru'], '--policy must be one of lru, lfu, fifo, ttl, not mru'],
     [['-l', ''], '-l needs an address'],
   ])('%j is refused: %s', (argv, message) => {
