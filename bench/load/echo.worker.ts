@@ -1,4 +1,4 @@
-/** Baseline worker: answers every message with itself (a bare worker round trip). */
+/** Floor worker: answers every message with itself, in order (a bare worker round trip). */
 import { parentPort } from 'node:worker_threads';
 
 parentPort?.on('message', (message: unknown) => parentPort?.postMessage(message));

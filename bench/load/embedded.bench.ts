@@ -1,10 +1,16 @@
 /**
- * `npm run bench:embedded`: the embedded engine under a closed-loop load (C concurrent callers,
- * Zipf 0.99 over 100k keys, 90% get, 100-byte values), next to the baselines it must be judged
- * against, all in one run: a plain Map and lru-cache@11 in the same loop, a direct CacheNode,
- * one `piscina.run()` per command, and a bare worker message round trip.
+ * The embedded engine under a closed-loop load (C callers × D in flight over a seeded trace),
+ * next to the baselines it must be judged against, all in one run and one loop:
  *
- *   node dist/bench/load/embedded.bench.js [--duration ms] [--quick]
+ *   Map (same loop)             the loop's own ceiling: no cache logic at all
+ *   lru-cache@11                the in-process cache people use (baseline for ratios)
+ *   CacheNode (direct)          our storage without threads
+ *   worker round trip           a bare postMessage echo: the floor for any worker-hosted cache
+ *   piscina.run() per command   one CacheNode behind piscina, no batching (baseline for ratios)
+ *   DistributedCache N nodes R  the system under test, for every nodes × replication layout
+ *
+ * Every store is filled with the whole key space before timing and checked to answer a get with
+ * the value it was given. Run it with `npm run bench -- --only embedded`.
  */
 
 import { Worker } from 'node:worker_threads';
@@ -12,162 +18,244 @@ import { LRUCache } from 'lru-cache';
 import { Piscina } from 'piscina';
 import { DistributedCache } from '../../src/cluster/distributed-cache.js';
 import { CacheNode } from '../../src/storage/cache-node.js';
-import type { BenchTable } from '../fixtures/bench-table.js';
+import { builtFile } from '../fixtures/built-file.js';
 import { buildWorkload, type Workload } from '../fixtures/zipf.js';
+import type { LoopOptions, WorkloadSpec } from '../suite/options.js';
+import type { Progress } from '../suite/progress.js';
+import { type LoadRow, medianRun, type RowKind, rangeOf } from '../suite/report.js';
 import { closedLoop, type LoadResult, type Operation } from './closed-loop.js';
+import type { PiscinaCacheData } from './piscina-cache.worker.js';
 
-interface Row {
+export interface EmbeddedOptions extends LoopOptions {
+  readonly workload: WorkloadSpec;
+  readonly layouts: readonly Layout[];
+  readonly runs: number;
+}
+
+export interface Layout {
+  readonly nodes: number;
+  readonly replication: number;
+}
+
+interface Opened {
+  readonly operation: Operation;
+  close(): Promise<void>;
+}
+
+interface Contender {
   readonly name: string;
-  readonly concurrency: number;
-  readonly result: LoadResult;
+  readonly kind: RowKind;
+  readonly layout?: Layout;
+  /** False for the bare round trip: it stores nothing, so no check and no hit ratio. */
+  readonly isCache: boolean;
+  open(w: Workload, maxMemory: number): Promise<Opened>;
 }
 
-const VALUE = Buffer.alloc(100, 0x61);
+const TRACE_OPS = 1 << 20;
+const FILL_BATCH = 10_000;
 
-async function measure(
-  rows: Row[],
-  w: Workload,
-  name: string,
-  concurrencies: readonly number[],
-  durationMs: number,
-  operation: Operation,
-): Promise<void> {
-  for (const c of concurrencies) {
-    const result = await closedLoop(w, c, durationMs, operation);
-    rows.push({ name, concurrency: c, result });
-    console.log(`${name.padEnd(34)} C=${String(c).padEnd(4)} ${fmt(result)}`);
-  }
-}
-
-function fmt(r: LoadResult): string {
-  return `${Math.round(r.opsPerSec).toLocaleString('en-US').padStart(11)} ops/s  p50 ${r.p50Us.toFixed(1)} µs  p99 ${r.p99Us.toFixed(1)} µs  p999 ${r.p999Us.toFixed(1)} µs`;
-}
-
-export async function benchEmbedded(durationMs = 1500, quick = false): Promise<BenchTable> {
-  const w = buildWorkload({
-    keyCount: 100_000,
-    opCount: 1_000_000,
-    zipfS: 0.99,
-    getRatio: 0.9,
-    valueBytes: 100,
-    seed: 7,
-  });
-  const rows: Row[] = [];
-  const both = [1, 256] as const;
-
-  const map = new Map<string, Buffer>();
-  for (const k of w.keys) map.set(k, VALUE);
-  await measure(rows, w, 'Map (same closed loop)', both, durationMs, async (k, isGet) =>
-    isGet ? map.get(w.keys[k]!) : map.set(w.keys[k]!, VALUE),
-  );
-
-  const lru = new LRUCache<string, Buffer>({ max: 200_000 });
-  for (const k of w.keys) lru.set(k, VALUE);
-  await measure(rows, w, 'lru-cache@11', both, durationMs, async (k, isGet) =>
-    isGet ? lru.get(w.keys[k]!) : lru.set(w.keys[k]!, VALUE),
-  );
-
-  const node = new CacheNode(256 * 1024 * 1024, 'lru');
-  for (const k of w.keys) node.set(k, VALUE);
-  await measure(rows, w, 'CacheNode (main thread)', both, durationMs, async (k, isGet) =>
-    isGet ? node.getValue(w.keys[k]!) : node.set(w.keys[k]!, VALUE),
-  );
-
-  // a bare worker message round trip: the floor for any worker-hosted cache at C=1
-  const echo = new Worker(new URL('./echo.worker.js', import.meta.url));
-  let pendingEcho: ((v: unknown) => void) | undefined;
-  echo.on('message', (m) => pendingEcho?.(m));
-  await measure(
-    rows,
-    w,
-    'bare worker round trip',
-    [1],
-    durationMs,
-    () =>
-      new Promise((resolve) => {
-        pendingEcho = resolve;
-        echo.postMessage(1);
-      }),
-  );
-  await echo.terminate();
-
-  const pool = new Piscina({
-    filename: new URL('./piscina-cache.worker.js', import.meta.url).href,
-    minThreads: 2,
-    maxThreads: 2,
-    idleTimeout: Number.POSITIVE_INFINITY,
-  });
-  await measure(rows, w, 'piscina.run() per command', both, durationMs, (k, isGet) =>
-    pool.run({ key: w.keys[k]!, isGet }),
-  );
-  await pool.destroy();
-
-  const layouts: [number, number][] = quick
-    ? [[2, 1]]
-    : [
-        [1, 1],
-        [2, 1],
-        [4, 1],
-        [1, 1],
-        [2, 2],
-        [4, 2],
-      ];
-  for (const [servers, replicationFactor] of layouts) {
-    if (replicationFactor > servers) continue;
-    const cache = await DistributedCache.create({
-      servers,
-      replicationFactor,
-      maxMemory: 256 * 1024 * 1024,
+/** The contenders, in the order they run (cheap in-process ones first). */
+export function embeddedContenders(layouts: readonly Layout[]): Contender[] {
+  const noClose = async (): Promise<void> => {};
+  const contenders: Contender[] = [
+    {
+      name: 'Map (same loop)',
+      kind: 'floor',
+      isCache: true,
+      async open(w) {
+        const map = new Map<string, Uint8Array>();
+        for (const key of w.keys) map.set(key, w.value);
+        const keys = w.keys;
+        return {
+          operation: (k, isGet) => (isGet ? map.get(keys[k]!) : map.set(keys[k]!, w.value)),
+          close: noClose,
+        };
+      },
+    },
+    {
+      name: 'lru-cache@11',
+      kind: 'baseline',
+      isCache: true,
+      async open(w) {
+        const lru = new LRUCache<string, Uint8Array>({ max: w.keys.length });
+        for (const key of w.keys) lru.set(key, w.value);
+        const keys = w.keys;
+        return {
+          operation: (k, isGet) => (isGet ? lru.get(keys[k]!) : lru.set(keys[k]!, w.value)),
+          close: noClose,
+        };
+      },
+    },
+    {
+      name: 'CacheNode (direct)',
+      kind: 'baseline',
+      isCache: true,
+      async open(w, maxMemory) {
+        const node = new CacheNode(maxMemory, 'lru');
+        for (const key of w.keys) node.set(key, w.value);
+        const keys = w.keys;
+        return {
+          operation: (k, isGet) => (isGet ? node.getValue(keys[k]!) : node.set(keys[k]!, w.value)),
+          close: noClose,
+        };
+      },
+    },
+    { name: 'worker round trip (no cache)', kind: 'floor', isCache: false, open: openEcho },
+    { name: 'piscina.run() per command', kind: 'baseline', isCache: true, open: openPiscina },
+  ];
+  for (const layout of layouts) {
+    contenders.push({
+      name: `DistributedCache ${layout.nodes} node${layout.nodes > 1 ? 's' : ''} R=${layout.replication}`,
+      kind: 'shardcache',
+      layout,
+      isCache: true,
+      open: (w, maxMemory) => openCluster(w, maxMemory, layout),
     });
-    await cache.setMany(w.keys.map((k) => [k, VALUE]));
-    await measure(
-      rows,
-      w,
-      `DistributedCache ${servers} node${servers > 1 ? 's' : ''} R=${replicationFactor}`,
-      both,
-      durationMs,
-      (k, isGet) => (isGet ? cache.get(w.keys[k]!) : cache.set(w.keys[k]!, VALUE)),
-    );
-    await cache.close();
   }
+  return contenders;
+}
 
-  const ref = (name: string, c: number): LoadResult | undefined =>
-    rows.find((r) => r.name === name && r.concurrency === c)?.result;
-  const target = ref('DistributedCache 2 nodes R=1', 256);
-  const perRun = ref('piscina.run() per command', 256);
-  const mapRow = ref('Map (same closed loop)', 256);
-  const c1 = ref('DistributedCache 2 nodes R=1', 1);
-  const bare = ref('bare worker round trip', 1);
-  const notes: string[] = [];
-  if (target && perRun && mapRow) {
-    notes.push(
-      `2 nodes R=1 at C=256: ${Math.round(target.opsPerSec).toLocaleString('en-US')} ops/s = ${(target.opsPerSec / perRun.opsPerSec).toFixed(1)}× one piscina.run() per command, ${(target.opsPerSec / mapRow.opsPerSec).toFixed(2)}× the same loop on a Map.`,
-    );
+/** Steps the section takes (one per contender, concurrency and depth), for the progress bar. */
+export function embeddedStepCount(o: EmbeddedOptions): number {
+  return embeddedContenders(o.layouts).length * o.concurrency.length * o.depth.length;
+}
+
+export async function benchEmbedded(o: EmbeddedOptions, progress: Progress): Promise<LoadRow[]> {
+  const w = buildWorkload({ ...o.workload, opCount: TRACE_OPS, seed: 7 });
+  // Room for the whole key space on every node (a node may hold every key at R = nodes), so
+  // the load measures serving, not eviction.
+  const maxMemory = Math.ceil(o.workload.keyCount * (12 + o.workload.valueBytes) * 1.1) + (8 << 20);
+  const rows: LoadRow[] = [];
+  for (const contender of embeddedContenders(o.layouts)) {
+    progress.start(`embedded › ${contender.name}: filling ${w.keys.length} keys`);
+    const opened = await contender.open(w, maxMemory);
+    try {
+      if (contender.isCache) await checkAnswers(contender.name, opened.operation, w);
+      for (const concurrency of o.concurrency) {
+        for (const depth of o.depth) {
+          progress.start(`embedded › ${contender.name} C=${concurrency} D=${depth}`);
+          const results: LoadResult[] = [];
+          for (let run = 0; run < o.runs; run++) {
+            results.push(await closedLoop(w, { ...o, concurrency, depth }, opened.operation));
+          }
+          const r = medianRun(results);
+          const gets = r.hits + r.misses;
+          rows.push({
+            system: contender.name,
+            kind: contender.kind,
+            nodes: contender.layout?.nodes ?? null,
+            replication: contender.layout?.replication ?? null,
+            concurrency,
+            depth,
+            opsPerSec: r.opsPerSec,
+            ops: r.ops,
+            p50Us: r.p50Us,
+            p99Us: r.p99Us,
+            p999Us: r.p999Us,
+            hitRatio: contender.isCache && gets > 0 ? r.hits / gets : null,
+            runs: o.runs,
+            opsPerSecRange: rangeOf(results),
+            ratios: {},
+          });
+          progress.finish(formatLoad(r));
+        }
+      }
+    } finally {
+      await opened.close();
+    }
   }
-  if (c1 && bare) {
-    notes.push(
-      `C=1 p50: ${c1.p50Us.toFixed(1)} µs = ${(c1.p50Us / bare.p50Us).toFixed(2)}× a bare worker round trip (${bare.p50Us.toFixed(1)} µs).`,
-    );
+  return rows;
+}
+
+/** One result as a line: ops/s and the three percentiles. */
+export function formatLoad(r: {
+  opsPerSec: number;
+  p50Us: number;
+  p99Us: number;
+  p999Us: number;
+}): string {
+  const ops = Math.round(r.opsPerSec).toLocaleString('en-US');
+  return `${ops} ops/s, p50 ${r.p50Us.toFixed(1)} µs, p99 ${r.p99Us.toFixed(1)} µs, p999 ${r.p999Us.toFixed(1)} µs`;
+}
+
+/** A contender must store and return the trace's value before it is timed. */
+async function checkAnswers(name: string, operation: Operation, w: Workload): Promise<void> {
+  for (const k of [0, w.keys.length - 1]) {
+    await operation(k, false);
+    const got = await operation(k, true);
+    const length = got instanceof Uint8Array ? got.byteLength : -1;
+    if (length !== w.value.length) {
+      throw new Error(`${name}: get after set answered ${length} bytes, not ${w.value.length}`);
+    }
   }
+}
+
+async function openEcho(): Promise<Opened> {
+  const echo = new Worker(builtFile('./echo.worker.js', import.meta.url));
+  // The worker answers in order, so a FIFO of resolvers matches replies to requests.
+  let waiting: ((value: unknown) => void)[] = [];
+  let head = 0;
+  echo.on('message', (message: unknown) => {
+    const resolve = waiting[head++];
+    if (head === waiting.length) {
+      waiting = [];
+      head = 0;
+    }
+    resolve?.(message);
+  });
   return {
-    title: 'embedded closed loop: Zipf 0.99 over 100k keys, 90% get, 100 B values',
-    rows: rows.map((r) => ({
-      system: r.name,
-      C: r.concurrency,
-      'ops/s': Math.round(r.result.opsPerSec),
-      'p50 µs': Number(r.result.p50Us.toFixed(1)),
-      'p99 µs': Number(r.result.p99Us.toFixed(1)),
-      'p999 µs': Number(r.result.p999Us.toFixed(1)),
-    })),
-    notes,
+    operation: (k) =>
+      new Promise((resolve) => {
+        waiting.push(resolve);
+        echo.postMessage(k);
+      }),
+    close: async () => {
+      await echo.terminate();
+    },
   };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const args = process.argv.slice(2);
-  const durationAt = args.indexOf('--duration');
-  const duration = durationAt >= 0 ? Number(args[durationAt + 1]) : 1500;
-  const table = await benchEmbedded(duration, args.includes('--quick'));
-  console.table(table.rows);
-  for (const note of table.notes ?? []) console.log(note);
+/** One thread: with two, a set on one and a get on the other would miss (not a cache). */
+async function openPiscina(w: Workload, maxMemory: number): Promise<Opened> {
+  const workerData: PiscinaCacheData = {
+    keys: w.keys,
+    valueBytes: w.value.length,
+    maxMemory,
+  };
+  const pool = new Piscina({
+    filename: builtFile('./piscina-cache.worker.js', import.meta.url),
+    minThreads: 1,
+    maxThreads: 1,
+    idleTimeout: Number.POSITIVE_INFINITY,
+    workerData,
+  });
+  const keys = w.keys;
+  return {
+    operation: (k, isGet) => pool.run({ key: keys[k]!, isGet }),
+    close: () => pool.destroy(),
+  };
+}
+
+async function openCluster(w: Workload, maxMemory: number, layout: Layout): Promise<Opened> {
+  const cache = await DistributedCache.create({
+    servers: layout.nodes,
+    replicationFactor: layout.replication,
+    maxMemory,
+  });
+  try {
+    for (let start = 0; start < w.keys.length; start += FILL_BATCH) {
+      const batch = w.keys
+        .slice(start, start + FILL_BATCH)
+        .map((k): [string, Uint8Array] => [k, w.value]);
+      await cache.setMany(batch);
+    }
+  } catch (err) {
+    await cache.close();
+    throw err;
+  }
+  const keys = w.keys;
+  return {
+    operation: (k, isGet) => (isGet ? cache.get(keys[k]!) : cache.set(keys[k]!, w.value)),
+    close: () => cache.close(),
+  };
 }

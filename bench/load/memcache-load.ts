@@ -30,6 +30,8 @@ export interface LoadOptions {
   readonly seed: number;
   /** Store every key once (not timed) instead of running the trace. */
   readonly preload: boolean;
+  /** Requests in the pre-built trace (default 2^20); connections wrap around it. */
+  readonly traceOps?: number;
 }
 
 export interface LoadResult {
@@ -45,7 +47,7 @@ export interface LoadResult {
 }
 
 const LF = 0x0a;
-/** Ops in the pre-built trace; connections start at different offsets and wrap around. */
+/** Ops in the pre-built trace by default; connections start at different offsets and wrap. */
 const TRACE_OPS = 1 << 20;
 
 interface Counters {
@@ -68,6 +70,7 @@ class LoadConnection {
   #sentTail = 0;
   #inflight = 0;
   #op: number;
+  readonly #traceOps: number;
   #carry: Buffer | undefined;
   /** Bytes of a value block (and its CRLF) still to skip. */
   #skip = 0;
@@ -76,6 +79,7 @@ class LoadConnection {
   #onDrained: () => void = () => {};
 
   constructor(socket: Socket, trace: Workload, counters: Counters, depth: number, start: number) {
+    this.#traceOps = trace.opKeys.length;
     this.#socket = socket;
     this.#trace = trace;
     this.#counters = counters;
@@ -98,7 +102,7 @@ class LoadConnection {
     const now = performance.now();
     for (let i = 0; i < count; i++) {
       const op = this.#op;
-      this.#op = op + 1 === TRACE_OPS ? 0 : op + 1;
+      this.#op = op + 1 === this.#traceOps ? 0 : op + 1;
       const key = t.opKeys[op]!;
       const keyAt = t.keyOffsets[key]!;
       const keyEnd = keyAt + t.keyLengths[key]!;
@@ -219,9 +223,10 @@ async function preload(o: LoadOptions, trace: Workload): Promise<void> {
 
 /** Runs the load (or the preload) against `o.host:o.port` in this process. */
 export async function runLoad(o: LoadOptions): Promise<LoadResult> {
+  const traceOps = o.traceOps ?? TRACE_OPS;
   const trace = buildWorkload({
     keyCount: o.keyCount,
-    opCount: TRACE_OPS,
+    opCount: traceOps,
     zipfS: o.zipfS,
     getRatio: o.getRatio,
     valueBytes: o.valueBytes,
@@ -265,7 +270,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
         trace,
         counters,
         o.depth,
-        Math.floor((i * TRACE_OPS) / o.connections),
+        Math.floor((i * traceOps) / o.connections),
       ),
   );
   await new Promise((resolve) => setTimeout(resolve, o.warmupMs));

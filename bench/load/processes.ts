@@ -6,7 +6,7 @@
 
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createServer, connect as tcpConnect } from 'node:net';
-import { fileURLToPath } from 'node:url';
+import { builtFile } from '../fixtures/built-file.js';
 
 export interface ServerProcess {
   readonly port: number;
@@ -77,13 +77,13 @@ export async function startMemcached(args: readonly string[] = []): Promise<Serv
   });
 }
 
-/** The built CLI, beside this file in dist/. */
-const CLI = fileURLToPath(new URL('../../src/server/cli.js', import.meta.url));
+/** The built CLI: dist/src/server/cli.js, whether this module runs from dist/ or sources. */
+const cliPath = (): string => builtFile('../../src/server/cli.js', import.meta.url);
 
 /** Starts the shardcache CLI (`node dist/src/server/cli.js -p <free> <args>`); resolves once it listens. */
 export async function startShardcacheCli(args: readonly string[] = []): Promise<ServerProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [CLI, '-p', String(port), ...args], {
+  const child = spawn(process.execPath, [cliPath(), '-p', String(port), ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

@@ -1,46 +1,181 @@
 /**
- * `npm run bench:load`: shardcache's server against stock memcached (`-t 2`) in the same run,
- * under the same load: C connections, pipeline depth D (1 and 16), Zipf 0.99 over 100k keys,
- * 90% get, 100-byte values. Each server runs in its own process, and so does the load generator
- * (`memcache-load.ts`). Each cell is the median of several runs, interleaved across servers so
- * drift hits both alike. Prints a table and saves bench/results/load.{json,md}.
+ * shardcache's TCP server against stock memcached (`-t 2`) in the same run, under the same load:
+ * C connections × D requests in flight over a seeded trace. Each server runs in its own process,
+ * and so does the load generator (`memcache-load.ts`), which times with an HDR histogram. Runs
+ * are interleaved across servers so drift hits all alike; each cell is the median of its runs.
+ * memcached is skipped with a note when it is not installed.
  *
- * `node dist/bench/load/server.bench.js [--runs 3] [--duration 5] [--connections 50]`
+ * In the suite: `npm run bench -- --only tcp`. Alone (`npm run bench:load`): the longer runs of
+ * `--full` for the CLI's default layout, saved to bench/results/load.{json,md}.
  */
 
 import { fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { availableParallelism, cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { BenchTable } from '../fixtures/bench-table.js';
+import { builtFile } from '../fixtures/built-file.js';
+import { loadTable, markdownTable } from '../report/markdown.js';
+import { describeMachine, FULL, type LoopOptions, type WorkloadSpec } from '../suite/options.js';
+import { ConsoleProgress, type Progress } from '../suite/progress.js';
+import { addRatios, type LoadRow, MEMCACHED, medianRun, rangeOf } from '../suite/report.js';
+import { formatLoad, type Layout } from './embedded.bench.js';
 import type { LoadOptions, LoadResult } from './memcache-load.js';
-import { type ServerProcess, startMemcached, startShardcacheCli } from './processes.js';
+import {
+  requireMemcached,
+  type ServerProcess,
+  startMemcached,
+  startShardcacheCli,
+} from './processes.js';
 
-export interface LoadBenchOptions {
+export interface ServerBenchOptions extends LoopOptions {
+  readonly workload: WorkloadSpec;
+  /** shardcache server layouts (`-t nodes --replication r`). */
+  readonly layouts: readonly Layout[];
   readonly runs: number;
-  readonly durationMs: number;
-  readonly warmupMs: number;
-  readonly connections: number;
-  readonly depths: readonly number[];
+  readonly traceOps: number;
 }
 
-const DEFAULTS: LoadBenchOptions = {
-  runs: 3,
-  durationMs: 5_000,
-  warmupMs: 1_000,
-  connections: 50,
-  depths: [1, 16],
-};
+export interface ServerBenchResult {
+  readonly rows: LoadRow[];
+  /** Why memcached's rows are missing, if they are. */
+  readonly skipped: string | undefined;
+}
 
-const WORKLOAD = { keyCount: 100_000, getRatio: 0.9, valueBytes: 100, zipfS: 0.99, seed: 42 };
+interface Contender {
+  readonly name: string;
+  readonly layout: Layout | undefined;
+  readonly server: ServerProcess;
+}
 
-const LOADER = fileURLToPath(new URL('./memcache-load.js', import.meta.url));
+/** undefined if stock memcached is installed, else why its rows are skipped. */
+export function memcachedMissing(): string | undefined {
+  try {
+    requireMemcached();
+    return undefined;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}
+
+/** Steps the section takes (one per server, connections, depth and run), for the progress bar. */
+export function serverStepCount(o: ServerBenchOptions): number {
+  const servers = o.layouts.length + (memcachedMissing() === undefined ? 1 : 0);
+  return servers * o.concurrency.length * o.depth.length * o.runs;
+}
+
+export async function benchServers(
+  o: ServerBenchOptions,
+  progress: Progress,
+): Promise<ServerBenchResult> {
+  const skipped = memcachedMissing();
+  if (skipped !== undefined) progress.note(`memcached skipped: ${skipped}`);
+  const maxReplication = Math.max(1, ...o.layouts.map((l) => l.replication));
+  // Both servers get room for every key (memcached's -m also pays ~60 B of item header, and
+  // shardcache's is split over its nodes with every key stored R times).
+  const itemBytes = 12 + o.workload.valueBytes + 64;
+  const memoryMiB = Math.max(
+    1024,
+    Math.ceil((o.workload.keyCount * itemBytes * maxReplication * 1.5) / 2 ** 20),
+  );
+  const common = ['-m', String(memoryMiB), '-c', '4096'];
+  const contenders: Contender[] = [];
+  try {
+    if (skipped === undefined) {
+      progress.start('tcp › starting memcached');
+      contenders.push({ name: MEMCACHED, layout: undefined, server: await startMemcached(common) });
+    }
+    for (const layout of o.layouts) {
+      const name = `shardcache -t ${layout.nodes} R=${layout.replication}`;
+      progress.start(`tcp › starting ${name}`);
+      const args = ['-t', String(layout.nodes), '--replication', String(layout.replication)];
+      contenders.push({ name, layout, server: await startShardcacheCli([...args, ...common]) });
+    }
+    for (const c of contenders) {
+      progress.start(`tcp › ${c.name}: check, then fill ${o.workload.keyCount} keys`);
+      await checkServer(c.name, c.server.port);
+      await runLoader({ ...loaderOptions(o, c.server.port, 1, 1), preload: true });
+    }
+    const results = new Map<string, LoadResult[]>();
+    for (let run = 0; run < o.runs; run++) {
+      for (const connections of o.concurrency) {
+        for (const depth of o.depth) {
+          for (const c of contenders) {
+            progress.start(`tcp › ${c.name} C=${connections} D=${depth} run ${run + 1}/${o.runs}`);
+            const r = await runLoader(loaderOptions(o, c.server.port, connections, depth));
+            if (r.errors > 0 || (o.workload.getRatio > 0 && r.hits === 0)) {
+              throw new Error(`${c.name}: ${r.errors} error replies, ${r.hits} hits`);
+            }
+            const cell = `${c.name}|${connections}|${depth}`;
+            results.set(cell, [...(results.get(cell) ?? []), r]);
+            progress.finish(formatLoad(r));
+          }
+        }
+      }
+    }
+    const rows: LoadRow[] = [];
+    for (const connections of o.concurrency) {
+      for (const depth of o.depth) {
+        for (const c of contenders) {
+          const runs = results.get(`${c.name}|${connections}|${depth}`) ?? [];
+          const r = medianRun(runs);
+          const gets = r.hits + r.misses;
+          rows.push({
+            system: c.name,
+            kind: c.layout === undefined ? 'baseline' : 'shardcache',
+            nodes: c.layout?.nodes ?? null,
+            replication: c.layout?.replication ?? null,
+            concurrency: connections,
+            depth,
+            opsPerSec: r.opsPerSec,
+            ops: r.ops,
+            p50Us: r.p50Us,
+            p99Us: r.p99Us,
+            p999Us: r.p999Us,
+            hitRatio: gets > 0 ? r.hits / gets : null,
+            runs: o.runs,
+            opsPerSecRange: rangeOf(runs),
+            ratios: {},
+          });
+        }
+      }
+    }
+    addRatios(rows, [MEMCACHED]);
+    return { rows, skipped };
+  } finally {
+    // each stop waits for its process to exit (SIGKILL after 5 s): all at once, not in turn
+    await Promise.all(contenders.map((c) => c.server.stop()));
+  }
+}
+
+function loaderOptions(
+  o: ServerBenchOptions,
+  port: number,
+  connections: number,
+  depth: number,
+): LoadOptions {
+  return {
+    port,
+    host: '127.0.0.1',
+    connections,
+    depth,
+    warmupMs: o.warmupMs,
+    durationMs: o.durationMs,
+    preload: false,
+    keyCount: o.workload.keyCount,
+    getRatio: o.workload.getRatio,
+    valueBytes: o.workload.valueBytes,
+    zipfS: o.workload.zipfS,
+    seed: 42,
+    traceOps: o.traceOps,
+  };
+}
 
 /** Runs the load generator in a child process; bounded by the run's length plus a margin. */
 function runLoader(options: LoadOptions): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
-    const child = fork(LOADER, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(builtFile('./memcache-load.js', import.meta.url), [], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     let result: LoadResult | undefined;
     const timer = setTimeout(
       () => {
@@ -84,125 +219,24 @@ function checkServer(name: string, port: number): Promise<void> {
   });
 }
 
-function median(results: readonly LoadResult[]): LoadResult {
-  const sorted = [...results].sort((a, b) => a.opsPerSec - b.opsPerSec);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
-
-/** Runs the benchmark and returns its table (ops/s and latency per server and depth). */
-export async function benchLoad(overrides: Partial<LoadBenchOptions> = {}): Promise<BenchTable> {
-  const o = { ...DEFAULTS, ...overrides };
-  const servers: [string, ServerProcess][] = [];
-  try {
-    servers.push(['memcached -t 2', await startMemcached(['-m', '1024', '-c', '4096'])]);
-    servers.push(['shardcache', await startShardcacheCli(['-m', '1024', '-c', '4096'])]);
-    for (const [name, server] of servers) {
-      await checkServer(name, server.port);
-      await runLoader({ ...base(o, server.port, 1), preload: true });
-    }
-    const results = new Map<string, LoadResult[]>();
-    for (let run = 0; run < o.runs; run++) {
-      for (const depth of o.depths) {
-        for (const [name, server] of servers) {
-          const result = await runLoader(base(o, server.port, depth));
-          if (result.errors > 0 || result.hits === 0) {
-            throw new Error(`${name}: ${result.errors} error replies, ${result.hits} hits`);
-          }
-          const cell = `${name}|${depth}`;
-          results.set(cell, [...(results.get(cell) ?? []), result]);
-        }
-      }
-    }
-    const rows: Record<string, string | number>[] = [];
-    const notes: string[] = [];
-    for (const depth of o.depths) {
-      const baseline = median(results.get(`memcached -t 2|${depth}`)!);
-      for (const [name] of servers) {
-        const r = median(results.get(`${name}|${depth}`)!);
-        const ratio = Math.round((r.opsPerSec / baseline.opsPerSec) * 100) / 100;
-        rows.push({
-          server: name,
-          depth,
-          connections: o.connections,
-          'ops/s': r.opsPerSec,
-          'p50 µs': r.p50Us,
-          'p99 µs': r.p99Us,
-          'p999 µs': r.p999Us,
-          'hit %': Math.round((r.hits / (r.hits + r.misses)) * 1000) / 10,
-          'vs memcached': ratio,
-        });
-        if (name === 'shardcache')
-          notes.push(`D=${depth}: shardcache at ${ratio}× memcached's ops/s`);
-      }
-    }
-    notes.push(
-      `Median of ${o.runs} runs of ${o.durationMs / 1000} s (after ${o.warmupMs / 1000} s warm-up) ` +
-        `per cell; server, memcached and load generator share ${availableParallelism()} cores; ` +
-        `shardcache with its CLI defaults (-t ${availableParallelism()}, replication ` +
-        `${Math.min(2, availableParallelism())}).`,
-    );
-    return {
-      title: `load: ${o.connections} connections, Zipf 0.99 over 100k keys, 90% get, 100 B values`,
-      rows,
-      notes,
-    };
-  } finally {
-    for (const [, server] of servers) await server.stop();
-  }
-}
-
-function base(o: LoadBenchOptions, port: number, depth: number): LoadOptions {
-  return {
-    port,
-    host: '127.0.0.1',
-    connections: o.connections,
-    depth,
-    warmupMs: o.warmupMs,
-    durationMs: o.durationMs,
-    preload: false,
-    ...WORKLOAD,
-  };
-}
-
-function parseFlags(argv: readonly string[]): Partial<LoadBenchOptions> {
-  const out: { -readonly [K in keyof LoadBenchOptions]?: LoadBenchOptions[K] } = {};
-  for (let i = 0; i < argv.length; i += 2) {
-    const value = Number(argv[i + 1]);
-    if (!Number.isFinite(value) || value <= 0) throw new Error(`bad value for ${argv[i]}`);
-    if (argv[i] === '--runs') out.runs = value;
-    else if (argv[i] === '--duration') out.durationMs = value * 1000;
-    else if (argv[i] === '--connections') out.connections = value;
-    else throw new Error(`unknown flag ${argv[i]} (--runs, --duration, --connections)`);
-  }
-  return out;
-}
-
-/** The table as Markdown, cells padded to their column (the layout Biome's formatter keeps). */
-function toMarkdown(table: BenchTable, machine: string): string {
-  const columns = Object.keys(table.rows[0] ?? {});
-  const cells = table.rows.map((row) => columns.map((c) => String(row[c] ?? '')));
-  const widths = columns.map((c, i) => Math.max(c.length, 3, ...cells.map((r) => r[i]!.length)));
-  const line = (values: readonly string[]): string =>
-    `| ${values.map((v, i) => v.padEnd(widths[i]!)).join(' | ')} |`;
-  return `${[
-    `Measured ${new Date().toISOString().slice(0, 10)} on ${machine}.`,
-    '',
-    `### ${table.title}`,
-    '',
-    line(columns),
-    line(widths.map((w) => '-'.repeat(w))),
-    ...cells.map(line),
-    ...(table.notes ?? []).flatMap((note) => ['', note]),
-  ].join('\n')}\n`;
-}
-
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const table = await benchLoad(parseFlags(process.argv.slice(2)));
-  console.log(`\n${table.title}`);
-  console.table(table.rows);
-  for (const note of table.notes ?? []) console.log(note);
-  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`;
+  const options: ServerBenchOptions = {
+    ...FULL.tcp,
+    workload: FULL.workload,
+    layouts: [{ nodes: 2, replication: 2 }],
+    runs: FULL.runs,
+  };
+  const progress = new ConsoleProgress(serverStepCount(options));
+  const { rows, skipped } = await benchServers(options, progress);
+  progress.close();
+  const table = markdownTable(loadTable(rows, [MEMCACHED]));
+  const machine = describeMachine();
+  const date = new Date().toISOString().slice(0, 10);
+  console.log(table);
   mkdirSync('bench/results', { recursive: true });
-  writeFileSync('bench/results/load.json', `${JSON.stringify({ machine, table }, null, 2)}\n`);
-  writeFileSync('bench/results/load.md', toMarkdown(table, machine));
+  writeFileSync(
+    'bench/results/load.json',
+    `${JSON.stringify({ machine, rows, skipped }, null, 2)}\n`,
+  );
+  writeFileSync('bench/results/load.md', `Measured ${date} on ${machine}.\n\n${table}`);
 }

@@ -101,7 +101,7 @@ function medianMs(task: Task): number {
   return result.latency.p50;
 }
 
-export async function benchDecoder(): Promise<BenchTable> {
+export async function benchDecoder(timeMs = 1000): Promise<BenchTable> {
   const traffic = makeTraffic();
   const chunks16k = chunked(traffic.bytes, 16 * 1024);
   const chunks1k = chunked(traffic.bytes, 1024);
@@ -111,7 +111,7 @@ export async function benchDecoder(): Promise<BenchTable> {
   const replies = makeReplies();
   const replyBytes = checkEncoder(replies);
 
-  const bench = new Bench({ name: 'decoder', time: 1000, warmupTime: 300 });
+  const bench = new Bench({ name: 'decoder', time: timeMs, warmupTime: Math.min(300, timeMs) });
   let sink = 0;
   // name → [bytes per call, operations per call]
   const sizes = new Map<string, readonly [number, number]>();

@@ -1,7 +1,10 @@
 /**
- * Child process of the memory benchmark: fills one store with N items (12-byte keys, 100-byte
- * values) and prints what the process grew by, per item, as JSON. Run with --expose-gc so that
- * garbage is collected before each reading. A process per store keeps the readings apart.
+ * Child process of the memory benchmark: fills one store with N items (12-byte keys, V-byte
+ * values, V = 100 unless given) and prints what the process grew by, per item, as JSON. Run
+ * with --expose-gc so that garbage is collected before each reading. A process per store keeps
+ * the readings apart.
+ *
+ *   node --expose-gc memory-probe.js <store> <items> [valueBytes] [cluster loop ms, 3000]
  */
 
 import { LRUCache } from 'lru-cache';
@@ -12,7 +15,9 @@ import { closedLoop } from '../load/closed-loop.js';
 
 const kind = process.argv[2];
 const count = Number(process.argv[3] ?? 1_000_000);
-const VALUE = Buffer.alloc(100, 0x61);
+const VALUE = Buffer.alloc(Number(process.argv[4] ?? 100), 0x61);
+/** The cluster's closed loop after the fill; 0 skips it (the suite only wants the memory). */
+const loopMs = Number(process.argv[5] ?? 3000);
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with --expose-gc');
 
@@ -28,7 +33,7 @@ async function fillCluster(): Promise<DistributedCache> {
   const cache = await DistributedCache.create({
     servers: 2,
     replicationFactor: 1,
-    maxMemory: count * 120,
+    maxMemory: Math.ceil(count * (12 + VALUE.length) * 1.2),
   });
   for (let start = 0; start < count; start += 10_000) {
     const sets: Promise<boolean>[] = [];
@@ -42,13 +47,13 @@ async function fillCluster(): Promise<DistributedCache> {
 function fill(): unknown {
   switch (kind) {
     case 'cachenode': {
-      const node = new CacheNode(count * 200, 'lru');
+      const node = new CacheNode(count * (VALUE.length + 100), 'lru');
       for (let i = 0; i < count; i++) node.set(key(i), VALUE);
       return node;
     }
     case 'cachenode-bytes': {
       // as a worker fills it: keys arrive as bytes, no string per key
-      const node = new CacheNode(count * 200, 'lru');
+      const node = new CacheNode(count * (VALUE.length + 100), 'lru');
       const keyBytes = Buffer.alloc(12);
       keyBytes.write('key:', 0, 'latin1');
       for (let i = 0; i < count; i++) {
@@ -79,17 +84,17 @@ gc();
 gc();
 const after = process.memoryUsage();
 let latency: Record<string, number> = {};
-if (store instanceof DistributedCache) {
+if (store instanceof DistributedCache && loopMs > 0) {
   // a closed loop over the stored keys: is p999 dominated by GC pauses with this many items?
   const w = buildWorkload({
     keyCount: count,
     opCount: 1_000_000,
     zipfS: 0.99,
     getRatio: 0.9,
-    valueBytes: 100,
+    valueBytes: VALUE.length,
     seed: 3,
   });
-  const result = await closedLoop(w, 256, 3000, (k, isGet) =>
+  const result = await closedLoop(w, { concurrency: 256, durationMs: loopMs }, (k, isGet) =>
     isGet ? store.get(key(k)) : store.set(key(k), VALUE),
   );
   latency = {
@@ -98,8 +103,8 @@ if (store instanceof DistributedCache) {
     p99Us: result.p99Us,
     p999Us: result.p999Us,
   };
-  await store.close();
 }
+if (store instanceof DistributedCache) await store.close();
 process.stdout.write(
   `${JSON.stringify({
     kind,

@@ -94,7 +94,7 @@ export async function benchStorage(timeMs = 1000): Promise<BenchTable> {
     valueBytes: 100,
     seed: 42,
   });
-  const bench = new Bench({ time: timeMs, warmupTime: 200 });
+  const bench = new Bench({ time: timeMs, warmupTime: Math.min(200, timeMs) });
   addTask(bench, 'lru-cache@11 (baseline)', lruCacheRunner(w), w.opKeys.length);
   for (const policy of EVICTION_POLICIES) {
     addTask(
