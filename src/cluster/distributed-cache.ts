@@ -305,7 +305,7 @@ export class DistributedCache implements RequestHost {
             if (status !== Status.STORED) return;
             // the others get the primary's outcome: the same value, or the same append
             const copyMode: StoreMode = mode === 'append' || mode === 'prepend' ? mode : 'set';
-            this.#writeOthers(key, hash, primary, (link, h) => {
+            this.#writeOthers(hash, primary, (link, h) => {
               const n = this.encodeKey(key);
               link.addStore(this.keyScratch, n, partition, copyMode, flags, ttlMs, 0n, bytes, h);
             });
@@ -386,7 +386,7 @@ export class DistributedCache implements RequestHost {
           (status, primary, number) => {
             if (status !== Status.NUMBER || !number) return;
             const digits = Buffer.from(number.value.toString(), 'latin1');
-            this.#writeOthers(key, hash, primary, (link, h) => {
+            this.#writeOthers(hash, primary, (link, h) => {
               const n = this.encodeKey(key);
               link.addStore(
                 this.keyScratch,
@@ -627,7 +627,6 @@ export class DistributedCache implements RequestHost {
 
   /** Copies a primary's result to the other writable replicas (fire and forget: best effort). */
   #writeOthers(
-    key: string,
     hash: bigint,
     primary: NodeLink | undefined,
     add: (link: NodeLink, handler: OpHandler) => void,
@@ -636,7 +635,6 @@ export class DistributedCache implements RequestHost {
     if (others.length === 0) return;
     const request = new WriteRequest(others.length, ignore, ignore);
     for (const link of others) add(link, request);
-    void key;
   }
 
   /**

@@ -15,6 +15,7 @@
  * feeding byte by byte is O(n) overall.
  */
 
+import { BlockReader, ChunkQueue, LineAssembler } from './chunk-reader.js';
 import type { CacheCommand } from './commands.js';
 import {
   DEFAULT_GET_LINE_MAX_BYTES,
@@ -44,8 +45,6 @@ export interface DecoderOptions {
   readonly getLineMaxBytes?: number;
 }
 
-const LF = 0x0a;
-const CR = 0x0d;
 const SPACE = 0x20;
 
 const State = { LINE: 0, DATA: 1, SWALLOW: 2, CLOSED: 3 } as const;
@@ -72,19 +71,13 @@ export class CommandDecoder {
   readonly #parser: LineParser;
   readonly #getLineMaxBytes: number;
 
+  readonly #lines: LineAssembler;
+
   #state: State = State.LINE;
-  /** Pushed chunks; `#chunks[#head]` is being read from `#pos`. */
-  #chunks: Uint8Array[] = [];
-  #head = 0;
-  #pos = 0;
-  /** A line that spans chunks, gathered here until its `\n` arrives. */
-  #line = new Uint8Array(256);
-  #lineLength = 0;
+  /** Pushed chunks, read from `pos`. */
+  readonly #input = new ChunkQueue();
   /** The data block being read: its value (a view or our own copy) and bytes consumed so far. */
-  #value: Uint8Array | undefined;
-  #blockRead = 0;
-  #tailCr = 0;
-  #tailLf = 0;
+  readonly #block = new BlockReader();
   /** Bytes of a refused data block still to discard. */
   #skip = 0;
 
@@ -94,12 +87,13 @@ export class CommandDecoder {
       LINE_MAX_BYTES,
       options.getLineMaxBytes ?? DEFAULT_GET_LINE_MAX_BYTES,
     );
+    this.#lines = new LineAssembler(this.#getLineMaxBytes);
   }
 
   /** Queues bytes received from the peer. Ignored once the decoder has closed. */
   push(chunk: Uint8Array): void {
     if (this.#state === State.CLOSED || chunk.length === 0) return;
-    this.#chunks.push(chunk);
+    this.#input.push(chunk);
   }
 
   /**
@@ -108,16 +102,8 @@ export class CommandDecoder {
    */
   next(): DecodeResult | undefined {
     for (;;) {
-      const chunk = this.#chunks[this.#head];
-      if (chunk === undefined) {
-        if (this.#head > 0) this.#releaseChunks();
-        return undefined;
-      }
-      if (this.#pos >= chunk.length) {
-        this.#chunks[this.#head++] = EMPTY;
-        this.#pos = 0;
-        continue;
-      }
+      const chunk = this.#input.current();
+      if (chunk === undefined) return undefined;
       let result: DecodeResult | undefined;
       switch (this.#state) {
         case State.LINE:
@@ -138,9 +124,8 @@ export class CommandDecoder {
 
   /** Bytes held and not yet decoded: queued input, a partial line, a partial value. */
   get bufferedBytes(): number {
-    let total = this.#lineLength - this.#pos;
-    for (let i = this.#head; i < this.#chunks.length; i++) total += this.#chunks[i]!.length;
-    if (this.#state === State.DATA) total += Math.min(this.#blockRead, this.#parser.length);
+    let total = this.#lines.pending + this.#input.bufferedBytes;
+    if (this.#state === State.DATA) total += Math.min(this.#block.read, this.#block.length);
     return total;
   }
 
@@ -150,36 +135,20 @@ export class CommandDecoder {
   }
 
   #readLine(chunk: Uint8Array): DecodeResult | undefined {
-    const from = this.#pos;
-    const newline = chunk.indexOf(LF, from);
-    if (newline < 0) {
-      this.#pos = chunk.length;
-      return this.#carry(chunk, from, chunk.length);
-    }
-    this.#pos = newline + 1;
-    let bytes = chunk;
-    let start = from;
-    let end = newline;
-    if (this.#lineLength > 0) {
-      const tooLong = this.#carry(chunk, from, newline);
-      if (tooLong !== undefined) return tooLong;
-      bytes = this.#line;
-      start = 0;
-      end = this.#lineLength;
-      this.#lineLength = 0;
-    }
-    // memcached accepts a bare `\n` as well as `\r\n` (try_read_command_ascii).
-    if (end > start && bytes[end - 1] === CR) end--;
+    const lines = this.#lines;
+    this.#input.pos = lines.scan(chunk, this.#input.pos);
+    // The line so far, whole or not, already tells when it is too long.
+    const { bytes, start, end } = lines;
     if (end - start > LINE_MAX_BYTES && !this.#fits(bytes, start, end - start)) {
       return this.#close(LINE_TOO_LONG);
     }
+    if (!lines.complete) return undefined;
 
     const parser = this.#parser;
     const result = parser.parse(bytes, start, end);
     if (result === DATA_BLOCK) {
       this.#state = State.DATA;
-      this.#blockRead = 0;
-      this.#value = undefined;
+      this.#block.start(parser.length);
       return undefined;
     }
     if (parser.skipBytes > 0) {
@@ -189,28 +158,6 @@ export class CommandDecoder {
       return this.#close(result);
     }
     return result;
-  }
-
-  /** Keeps `chunk[from, to)` of an unfinished line; closes when the line is already too long. */
-  #carry(chunk: Uint8Array, from: number, to: number): InvalidInput | undefined {
-    // Keep at most the longest line allowed, its `\r` and one byte more: enough to tell the
-    // line is too long, and a bound on what a peer can make us hold.
-    const count = Math.min(to - from, this.#getLineMaxBytes + 2 - this.#lineLength);
-    const needed = this.#lineLength + count;
-    if (needed > this.#line.length) {
-      const grown = new Uint8Array(Math.max(needed, this.#line.length * 2));
-      grown.set(this.#line.subarray(0, this.#lineLength));
-      this.#line = grown;
-    }
-    this.#line.set(chunk.subarray(from, from + count), this.#lineLength);
-    this.#lineLength = needed;
-    // The last byte may be the `\r` of the coming `\r\n`: it does not count against the limit.
-    let length = needed;
-    if (this.#line[needed - 1] === CR) length--;
-    if (length > LINE_MAX_BYTES && !this.#fits(this.#line, 0, length)) {
-      return this.#close(LINE_TOO_LONG);
-    }
-    return undefined;
   }
 
   /**
@@ -233,54 +180,23 @@ export class CommandDecoder {
 
   /** Reads the data block (`length` bytes, then `\r\n`) of the pending storage command. */
   #readBlock(chunk: Uint8Array): DecodeResult | undefined {
-    const parser = this.#parser;
-    const length = parser.length;
-    let pos = this.#pos;
-    let read = this.#blockRead;
-    if (read === 0 && chunk.length - pos >= length) {
-      // The whole value is in this chunk: hand out a view, no copy.
-      this.#value = chunk.subarray(pos, pos + length);
-      pos += length;
-      read = length;
-    } else if (read < length) {
-      // The value spans chunks: copy it, once, into a buffer of its own.
-      let value = this.#value;
-      if (value === undefined) {
-        value = new Uint8Array(length);
-        this.#value = value;
-      }
-      const count = Math.min(length - read, chunk.length - pos);
-      value.set(chunk.subarray(pos, pos + count), read);
-      pos += count;
-      read += count;
-    }
-    if (read === length && pos < chunk.length) {
-      this.#tailCr = chunk[pos++]!;
-      read++;
-    }
-    if (read === length + 1 && pos < chunk.length) {
-      this.#tailLf = chunk[pos++]!;
-      read++;
-    }
-    this.#pos = pos;
-    this.#blockRead = read;
-    if (read < length + 2) return undefined;
+    const block = this.#block;
+    this.#input.pos = block.consume(chunk, this.#input.pos);
+    if (!block.done) return undefined;
 
-    const value = this.#value!;
-    this.#value = undefined;
+    const value = block.take();
     this.#state = State.LINE;
+    const parser = this.#parser;
     // memcached reads exactly `<bytes> + 2` and then checks for `\r\n` (complete_nread_ascii).
-    if (this.#tailCr !== CR || this.#tailLf !== LF) {
-      return invalidArguments(REPLY.BAD_DATA_CHUNK, parser.noreply);
-    }
+    if (!block.terminated) return invalidArguments(REPLY.BAD_DATA_CHUNK, parser.noreply);
     const { storeType: type, key, flags, exptime, noreply } = parser;
     if (type === 'cas') return { type, key, flags, exptime, value, cas: parser.cas, noreply };
     return { type, key, flags, exptime, value, noreply };
   }
 
   #swallow(chunk: Uint8Array): void {
-    const count = Math.min(this.#skip, chunk.length - this.#pos);
-    this.#pos += count;
+    const count = Math.min(this.#skip, chunk.length - this.#input.pos);
+    this.#input.pos += count;
     this.#skip -= count;
     if (this.#skip === 0) this.#state = State.LINE;
   }
@@ -288,19 +204,9 @@ export class CommandDecoder {
   /** Drops everything and stops: memcached hangs up on this input. */
   #close(reason: InvalidInput): InvalidInput {
     this.#state = State.CLOSED;
-    this.#chunks = [];
-    this.#head = 0;
-    this.#pos = 0;
-    this.#line = EMPTY;
-    this.#lineLength = 0;
-    this.#value = undefined;
+    this.#input.clear();
+    this.#lines.release();
+    this.#block.clear();
     return reason;
   }
-
-  #releaseChunks(): void {
-    this.#chunks.length = 0;
-    this.#head = 0;
-  }
 }
-
-const EMPTY = new Uint8Array(0);

@@ -31,6 +31,7 @@
  * `\r\n`) yields one `invalid` item and the decoder closes: the stream cannot be trusted after it.
  */
 
+import { BlockReader, ChunkQueue, LineAssembler } from './chunk-reader.js';
 import type { ErrorKind } from './commands.js';
 import { type MetadumpPart, parseMetadump } from './metadump.js';
 
@@ -122,9 +123,6 @@ const DEFAULT_VALUE_MAX_BYTES = 64 * 1024 * 1024;
 const U32_MAX = 0xffff_ffff;
 const U64_MAX = 0xffff_ffff_ffff_ffffn;
 
-const LF = 0x0a;
-const CR = 0x0d;
-
 const State = { LINE: 0, DATA: 1, CLOSED: 2 } as const;
 type State = (typeof State)[keyof typeof State];
 
@@ -151,48 +149,30 @@ type BlockHeader =
 export class ReplyDecoder {
   readonly #lineMaxBytes: number;
   readonly #valueMaxBytes: number;
+  readonly #lines: LineAssembler;
   #state: State = State.LINE;
-  #chunks: Uint8Array[] = [];
-  #head = 0;
-  #pos = 0;
-  /** A line that spans chunks, gathered until its `\n`. */
-  #line = new Uint8Array(256);
-  #lineLength = 0;
-  /** The data block being read. */
+  readonly #input = new ChunkQueue();
+  /** The data block being read, and what it will become. */
+  readonly #block = new BlockReader();
   #header: BlockHeader | undefined;
-  #blockLength = 0;
-  #blockRead = 0;
-  #block: Uint8Array | undefined;
-  #tailCr = 0;
-  #tailLf = 0;
 
   constructor(options: ReplyDecoderOptions = {}) {
     this.#lineMaxBytes = options.lineMaxBytes ?? DEFAULT_LINE_MAX_BYTES;
     this.#valueMaxBytes = options.valueMaxBytes ?? DEFAULT_VALUE_MAX_BYTES;
+    this.#lines = new LineAssembler(this.#lineMaxBytes);
   }
 
   /** Queues bytes received from the server. Ignored once closed. */
   push(chunk: Uint8Array): void {
     if (this.#state === State.CLOSED || chunk.length === 0) return;
-    this.#chunks.push(chunk);
+    this.#input.push(chunk);
   }
 
   /** The next item, or undefined when more bytes are needed (or after `invalid`). */
   next(): ReplyItem | undefined {
     for (;;) {
-      const chunk = this.#chunks[this.#head];
-      if (chunk === undefined) {
-        if (this.#head > 0) {
-          this.#chunks.length = 0;
-          this.#head = 0;
-        }
-        return undefined;
-      }
-      if (this.#pos >= chunk.length) {
-        this.#chunks[this.#head++] = EMPTY;
-        this.#pos = 0;
-        continue;
-      }
+      const chunk = this.#input.current();
+      if (chunk === undefined) return undefined;
       let item: ReplyItem | undefined;
       if (this.#state === State.LINE) item = this.#readLine(chunk);
       else if (this.#state === State.DATA) item = this.#readBlock(chunk);
@@ -208,50 +188,16 @@ export class ReplyDecoder {
 
   /** Bytes held and not yet decoded. */
   get bufferedBytes(): number {
-    let total = this.#lineLength + this.#blockRead - this.#pos;
-    for (let i = this.#head; i < this.#chunks.length; i++) total += this.#chunks[i]!.length;
-    return total;
+    return this.#lines.pending + this.#block.read + this.#input.bufferedBytes;
   }
 
   #readLine(chunk: Uint8Array): ReplyItem | undefined {
-    const from = this.#pos;
-    const newline = chunk.indexOf(LF, from);
-    if (newline < 0) {
-      this.#pos = chunk.length;
-      return this.#carry(chunk, from, chunk.length);
-    }
-    this.#pos = newline + 1;
-    let bytes = chunk;
-    let start = from;
-    let end = newline;
-    if (this.#lineLength > 0) {
-      const tooLong = this.#carry(chunk, from, newline);
-      if (tooLong !== undefined) return tooLong;
-      bytes = this.#line;
-      start = 0;
-      end = this.#lineLength;
-      this.#lineLength = 0;
-    }
-    if (end > start && bytes[end - 1] === CR) end--;
-    if (end - start > this.#lineMaxBytes) return this.#close('reply line too long');
-    return this.#parseLine(bytes, start, end);
-  }
-
-  /** Keeps part of an unfinished line, at most the limit plus its `\r` and one byte. */
-  #carry(chunk: Uint8Array, from: number, to: number): InvalidReply | undefined {
-    const count = Math.min(to - from, this.#lineMaxBytes + 2 - this.#lineLength);
-    const needed = this.#lineLength + count;
-    if (needed > this.#line.length) {
-      const grown = new Uint8Array(Math.max(needed, this.#line.length * 2));
-      grown.set(this.#line.subarray(0, this.#lineLength));
-      this.#line = grown;
-    }
-    this.#line.set(chunk.subarray(from, from + count), this.#lineLength);
-    this.#lineLength = needed;
-    let length = needed;
-    if (this.#line[needed - 1] === CR) length--;
-    if (length > this.#lineMaxBytes) return this.#close('reply line too long');
-    return undefined;
+    const lines = this.#lines;
+    this.#input.pos = lines.scan(chunk, this.#input.pos);
+    // The line so far, whole or not, already tells when it is too long.
+    if (lines.end - lines.start > this.#lineMaxBytes) return this.#close('reply line too long');
+    if (!lines.complete) return undefined;
+    return this.#parseLine(lines.bytes, lines.start, lines.end);
   }
 
   #parseLine(bytes: Uint8Array, start: number, end: number): ReplyItem | undefined {
@@ -337,52 +283,22 @@ export class ReplyDecoder {
     if (length > this.#valueMaxBytes) return this.#close(`data block of ${length} bytes`);
     this.#state = State.DATA;
     this.#header = header;
-    this.#blockLength = length;
-    this.#blockRead = 0;
-    this.#block = undefined;
+    this.#block.start(length);
     return undefined;
   }
 
   /** Reads `<data block>\r\n` of the pending VALUE or VA line. */
   #readBlock(chunk: Uint8Array): ReplyItem | undefined {
-    const length = this.#blockLength;
-    let pos = this.#pos;
-    let read = this.#blockRead;
-    if (read === 0 && chunk.length - pos >= length) {
-      this.#block = chunk.subarray(pos, pos + length);
-      pos += length;
-      read = length;
-    } else if (read < length) {
-      let block = this.#block;
-      if (block === undefined) {
-        block = new Uint8Array(length);
-        this.#block = block;
-      }
-      const count = Math.min(length - read, chunk.length - pos);
-      block.set(chunk.subarray(pos, pos + count), read);
-      pos += count;
-      read += count;
-    }
-    if (read === length && pos < chunk.length) {
-      this.#tailCr = chunk[pos++]!;
-      read++;
-    }
-    if (read === length + 1 && pos < chunk.length) {
-      this.#tailLf = chunk[pos++]!;
-      read++;
-    }
-    this.#pos = pos;
-    this.#blockRead = read;
-    if (read < length + 2) return undefined;
+    const block = this.#block;
+    this.#input.pos = block.consume(chunk, this.#input.pos);
+    if (!block.done) return undefined;
 
-    const value = this.#block ?? EMPTY;
+    const value = block.take();
     const header = this.#header!;
-    this.#block = undefined;
     this.#header = undefined;
-    this.#blockRead = 0;
+    block.read = 0; // read and handed out: no longer held (see `bufferedBytes`)
     this.#state = State.LINE;
-    if (this.#tailCr !== CR || this.#tailLf !== LF)
-      return this.#close('data block not ended by \\r\\n');
+    if (!block.terminated) return this.#close('data block not ended by \\r\\n');
     if (header.kind === 'meta') return { type: 'meta', code: 'VA', flags: header.flags, value };
     return {
       type: 'value',
@@ -395,18 +311,13 @@ export class ReplyDecoder {
 
   #close(message: string): InvalidReply {
     this.#state = State.CLOSED;
-    this.#chunks = [];
-    this.#head = 0;
-    this.#pos = 0;
-    this.#line = EMPTY;
-    this.#lineLength = 0;
-    this.#block = undefined;
+    this.#input.clear();
+    this.#lines.release();
+    this.#block.clear();
     this.#header = undefined;
     return { type: 'invalid', message };
   }
 }
-
-const EMPTY = new Uint8Array(0);
 
 function splitTokens(text: string): string[] {
   return text.split(' ').filter((t) => t.length > 0);
