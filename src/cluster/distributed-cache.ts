@@ -231,22 +231,12 @@ export class DistributedCache implements RequestHost {
       this.#checkOpen();
       this.encodeKey(key);
       const hash = hashKey(key);
-      const read = (): void => {
-        const replicas = this.#rebalancer.readReplicas(hash);
-        new ReadRequest(
-          this,
-          key,
-          partitionOf(hash),
-          replicas,
-          gatTtlMs,
-          isValueOnly,
-          resolve,
-          reject,
-        ).send();
-      };
       // a read of a key whose primary-first write (add, incr, …) is in flight waits for it
-      if (this.#gates.size > 0 && this.#gates.has(key)) this.#whenUngated(key, read);
-      else read();
+      if (this.#gates.size > 0 && this.#gates.has(key)) {
+        this.#whenUngated(key, () =>
+          this.#sendRead(key, hash, gatTtlMs, isValueOnly, resolve, reject),
+        );
+      } else this.#sendRead(key, hash, gatTtlMs, isValueOnly, resolve, reject);
     });
   }
 
@@ -414,6 +404,19 @@ export class DistributedCache implements RequestHost {
         .filter((l) => l.isWritable)
         .map((l) => l.control({ type: 'flush' })),
     );
+  }
+
+  #sendRead(
+    key: string,
+    hash: bigint,
+    gatTtlMs: number | undefined,
+    isValueOnly: boolean,
+    resolve: (value: ValueReply | Uint8Array | undefined) => void,
+    reject: (err: Error) => void,
+  ): void {
+    const replicas = this.#rebalancer.readReplicas(hash);
+    const partition = partitionOf(hash);
+    new ReadRequest(this, key, partition, replicas, gatTtlMs, isValueOnly, resolve, reject).send();
   }
 
   /** Runs one memcached protocol command and returns memcached's reply for it. */
