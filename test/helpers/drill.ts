@@ -44,30 +44,31 @@ export async function serverValues(
   return values;
 }
 
-export interface DrillOptions {
-  readonly cache: DistributedCache;
-  readonly keys: readonly string[];
-  /** The memcached to kill, and its id on the ring. */
-  readonly victim: MemcachedNode;
-  readonly victimId: string;
+/** What a load run under a kill left behind. */
+export interface LoadUnderKill {
+  /** Each key's last acknowledged value. */
+  readonly acked: Map<string, string>;
+  readonly failedReads: number;
+  readonly failedWrites: number;
+  readonly killed: boolean;
 }
 
-/** Runs the drill; throws (through expect) on any lost read or write. */
-export async function killAndReviveDrill({
-  cache,
-  keys,
-  victim,
-  victimId,
-}: DrillOptions): Promise<void> {
+/**
+ * Writes every key, then runs WRITERS writers and READERS readers concurrently for ROUNDS rounds
+ * and calls `kill` a third of the way through. Each writer owns the keys i ≡ w (mod WRITERS) and
+ * awaits each write, so its last acknowledged value per key is well defined.
+ */
+export async function loadUnderKill(
+  cache: DistributedCache,
+  keys: readonly string[],
+  kill: () => Promise<void>,
+): Promise<LoadUnderKill> {
   const acked = new Map<string, string>();
   await cache.setMany(keys.map((k) => [k, `v0:${k}`]));
   for (const k of keys) acked.set(k, `v0:${k}`);
-
   let failedReads = 0;
   let failedWrites = 0;
   let killed = false;
-  // Each writer owns the keys i ≡ w (mod WRITERS) and awaits each write, so its last
-  // acknowledged value per key is well defined.
   const perWriter = keys.length / WRITERS;
   const writer = async (w: number): Promise<void> => {
     for (let round = 0; round < ROUNDS; round++) {
@@ -81,7 +82,7 @@ export async function killAndReviveDrill({
       }
       if (w === 0 && round === ROUNDS / 3 && !killed) {
         killed = true;
-        await victim.kill();
+        await kill();
       }
     }
   };
@@ -99,6 +100,27 @@ export async function killAndReviveDrill({
     ...Array.from({ length: WRITERS }, (_, w) => writer(w)),
     ...Array.from({ length: READERS }, (_, r) => reader(r)),
   ]);
+  return { acked, failedReads, failedWrites, killed };
+}
+
+export interface DrillOptions {
+  readonly cache: DistributedCache;
+  readonly keys: readonly string[];
+  /** The memcached to kill, and its id on the ring. */
+  readonly victim: MemcachedNode;
+  readonly victimId: string;
+}
+
+/** Runs the drill; throws (through expect) on any lost read or write. */
+export async function killAndReviveDrill({
+  cache,
+  keys,
+  victim,
+  victimId,
+}: DrillOptions): Promise<void> {
+  const { acked, failedReads, failedWrites, killed } = await loadUnderKill(cache, keys, () =>
+    victim.kill(),
+  );
   expect(killed).toBe(true);
   expect(failedReads).toBe(0);
   expect(failedWrites).toBe(0);

@@ -1,56 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { NodeUnavailableError } from '../../../src/errors.js';
 import { placement, startCluster, text } from '../../helpers/cluster.js';
+import { loadUnderKill } from '../../helpers/drill.js';
 
 const KEY_COUNT = 20_000;
-const WRITERS = 4;
-const READERS = 4;
-const ROUNDS = 1_500;
 
 describe('failover drill: 4 nodes, R=2, one node terminated under load', () => {
   it('loses no read, no acknowledged write, and restores two copies of every key', async () => {
     const cache = await startCluster({ servers: 4, replicationFactor: 2 });
     try {
       const keys = Array.from({ length: KEY_COUNT }, (_, i) => `drill:${i}`);
-      const acked = new Map<string, string>();
-      await cache.setMany(keys.map((k) => [k, `v0:${k}`]));
-      for (const k of keys) acked.set(k, `v0:${k}`);
-
-      let failedReads = 0;
-      let failedWrites = 0;
-      let killed = false;
-      // Each writer owns the keys i ≡ w (mod WRITERS) and awaits each write, so its last
-      // acknowledged value per key is well defined.
-      const writer = async (w: number): Promise<void> => {
-        for (let round = 0; round < ROUNDS; round++) {
-          const key = keys[w + WRITERS * ((round * 13) % (KEY_COUNT / WRITERS))]!;
-          const value = `w${w}:${round}`;
-          try {
-            await cache.set(key, value);
-            acked.set(key, value);
-          } catch {
-            failedWrites++;
-          }
-          if (w === 0 && round === ROUNDS / 3 && !killed) {
-            killed = true;
-            await cache.terminateServer('node-1');
-          }
-        }
-      };
-      const reader = async (r: number): Promise<void> => {
-        for (let round = 0; round < ROUNDS; round++) {
-          const key = keys[(round * 7 + r * 1013) % KEY_COUNT]!;
-          try {
-            if ((await cache.get(key)) === undefined) failedReads++;
-          } catch {
-            failedReads++;
-          }
-        }
-      };
-      await Promise.all([
-        ...Array.from({ length: WRITERS }, (_, w) => writer(w)),
-        ...Array.from({ length: READERS }, (_, r) => reader(r)),
-      ]);
+      const { acked, failedReads, failedWrites, killed } = await loadUnderKill(cache, keys, () =>
+        cache.terminateServer('node-1'),
+      );
       expect(killed).toBe(true);
       expect(failedReads).toBe(0);
       expect(failedWrites).toBe(0);
