@@ -14,6 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import * as hdr from 'hdr-histogram-js';
 import { buildWorkload, type Workload } from '../fixtures/zipf.js';
+import type { LoadResult as ClosedLoopResult } from './closed-loop.js';
 
 export interface LoadOptions {
   readonly port: number;
@@ -34,14 +35,8 @@ export interface LoadOptions {
   readonly traceOps?: number;
 }
 
-export interface LoadResult {
-  readonly opsPerSec: number;
-  readonly ops: number;
-  readonly p50Us: number;
-  readonly p99Us: number;
-  readonly p999Us: number;
-  readonly hits: number;
-  readonly misses: number;
+/** The closed loop's result, plus the error replies a TCP run can get. */
+export interface LoadResult extends ClosedLoopResult {
   /** Replies that were errors (ERROR, CLIENT_ERROR, SERVER_ERROR): must be 0 for a valid run. */
   readonly errors: number;
 }

@@ -43,7 +43,7 @@ import { encodeKey, newKeyScratch } from '../storage/key-bytes.js';
 import type { CacheStats, EvictionPolicy, NodeInfo } from '../types.js';
 import { EVICTION_POLICIES } from '../types.js';
 import { Status } from './batch-format.js';
-import { NodeLink, type OpHandler, type ValueReply } from './dispatcher.js';
+import { NodeLink, type NumberReply, type OpHandler, type ValueReply } from './dispatcher.js';
 import { executeCommand } from './execute.js';
 import type { ClusterNode } from './messages.js';
 import { partitionOf } from './messages.js';
@@ -648,12 +648,8 @@ export class DistributedCache implements RequestHost {
     key: string,
     hash: bigint,
     add: (link: NodeLink, handler: OpHandler) => void,
-    replicate: (
-      status: number,
-      primary: NodeLink | undefined,
-      number?: { value: bigint; flags: number; ttlMs: number },
-    ) => void,
-  ): Promise<{ status: number; number?: { value: bigint; flags: number; ttlMs: number } }> {
+    replicate: (status: number, primary: NodeLink | undefined, number?: NumberReply) => void,
+  ): Promise<{ status: number; number?: NumberReply }> {
     this.#gates.set(key, []);
     this.#rebalancer.noteWrite(key);
     return new Promise((resolve, reject) => {

@@ -9,6 +9,7 @@ import type { BatchReader } from './batch-format.js';
 import { Status } from './batch-format.js';
 import {
   type NodeLink,
+  type NumberReply,
   type OpHandler,
   readNumber,
   readValue,
@@ -133,7 +134,7 @@ export class WriteRequest implements OpHandler {
 
 /** The outcome of a command run on the primary first (incr/decr, conditional stores). */
 export type PrimaryOutcome =
-  | { readonly status: number; readonly number?: ReturnType<typeof readNumber> }
+  | { readonly status: number; readonly number?: NumberReply }
   | { readonly error: Error };
 
 /**
