@@ -23,7 +23,7 @@ import {
 } from '../errors.js';
 import type { CacheCommand, CacheResponse } from '../protocol/commands.js';
 import { HashRing } from '../ring/hash-ring.js';
-import { hashKey } from '../ring/hasher.js';
+import { PrefixHasher } from '../ring/hasher.js';
 import {
   addStats,
   clearCounters,
@@ -95,6 +95,7 @@ interface ResolvedConfig {
 export class DistributedCache implements RequestHost {
   readonly config: ResolvedConfig;
   readonly keyScratch = newKeyScratch();
+  readonly #keyHasher = new PrefixHasher(this.keyScratch);
   #scratchKey: string | undefined;
   #scratchLength = 0;
   readonly #links = new Map<string, NodeLink>();
@@ -198,8 +199,8 @@ export class DistributedCache implements RequestHost {
 
   /** The replica set of `key`, primary first (alive nodes only). */
   serversForKey(key: string): NodeInfo[] {
-    encodeKey(key, this.keyScratch);
-    return this.#rebalancer.readReplicas(hashKey(key)).map((link) => ({ ...link.info }));
+    const hash = this.#keyHasher.hash(this.encodeKey(key));
+    return this.#rebalancer.readReplicas(hash).map((link) => ({ ...link.info }));
   }
 
   /** Every node and whether it is alive. */
@@ -229,8 +230,7 @@ export class DistributedCache implements RequestHost {
   ): Promise<ValueReply | Uint8Array | undefined> {
     return new Promise((resolve, reject) => {
       this.#checkOpen();
-      this.encodeKey(key);
-      const hash = hashKey(key);
+      const hash = this.#keyHasher.hash(this.encodeKey(key));
       // a read of a key whose primary-first write (add, incr, …) is in flight waits for it
       if (this.#gates.size > 0 && this.#gates.has(key)) {
         this.#whenUngated(key, () =>
@@ -273,8 +273,7 @@ export class DistributedCache implements RequestHost {
       if (bytes.length > this.config.maxItemBytes) throw new TooLargeError();
       const ttlMs = checkTtl(options.ttlMs ?? 0);
       const flags = checkFlags(options.flags ?? 0);
-      this.encodeKey(key);
-      const hash = hashKey(key);
+      const hash = this.#keyHasher.hash(this.encodeKey(key));
       const partition = partitionOf(hash);
       this.#whenUngated(key, () => {
         if (mode === 'set') {
@@ -308,8 +307,7 @@ export class DistributedCache implements RequestHost {
   delete(key: string): Promise<boolean> {
     return new Promise((resolve, reject) => {
       this.#checkOpen();
-      this.encodeKey(key);
-      const hash = hashKey(key);
+      const hash = this.#keyHasher.hash(this.encodeKey(key));
       const partition = partitionOf(hash);
       this.#whenUngated(key, () => {
         this.#writeAll(
@@ -330,8 +328,7 @@ export class DistributedCache implements RequestHost {
     return new Promise((resolve, reject) => {
       this.#checkOpen();
       const ttl = checkTtl(ttlMs);
-      this.encodeKey(key);
-      const hash = hashKey(key);
+      const hash = this.#keyHasher.hash(this.encodeKey(key));
       const partition = partitionOf(hash);
       this.#whenUngated(key, () => {
         this.#writeAll(key, hash, (link, h) => {
@@ -362,8 +359,7 @@ export class DistributedCache implements RequestHost {
       this.#checkOpen();
       if (delta < 0n || delta >= 1n << 64n)
         throw new InvalidArgumentError('invalid numeric delta argument');
-      this.encodeKey(key);
-      const hash = hashKey(key);
+      const hash = this.#keyHasher.hash(this.encodeKey(key));
       const partition = partitionOf(hash);
       this.#whenUngated(key, () => {
         this.#primaryFirst(

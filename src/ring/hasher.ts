@@ -27,3 +27,24 @@ export function hashKey(key: string): bigint {
 export function hashBytes(bytes: Uint8Array): bigint {
   return api.h64Raw(bytes, 0n);
 }
+
+/**
+ * xxh64 of a prefix of one scratch buffer that already holds a key's bytes (the cluster encodes
+ * each key once, to validate it and to batch it): skips `hashKey`'s second UTF-8 encode. Views
+ * of every prefix length are made once, so a call allocates only the returned bigint.
+ */
+export class PrefixHasher {
+  readonly #prefixes: Uint8Array[];
+
+  constructor(scratch: Uint8Array) {
+    this.#prefixes = Array.from(
+      { length: scratch.length + 1 },
+      (_, n) => new Uint8Array(scratch.buffer, scratch.byteOffset, n),
+    );
+  }
+
+  /** xxh64 of the scratch buffer's first `length` bytes. */
+  hash(length: number): bigint {
+    return api.h64Raw(this.#prefixes[length]!, 0n);
+  }
+}

@@ -40,6 +40,16 @@ describe('replication over worker nodes', () => {
     expect((await cache.getMany(keys)).map(text)).toEqual(keys.map((k) => `v-${k}`));
   });
 
+  it('serversForKey between two commands does not change the key a command sends', async () => {
+    await cache.set('same:1', 'one');
+    await cache.set('same:2', 'two');
+    // the cluster reuses one scratch buffer for the last key it encoded: looking up another
+    // key's servers must not leave that key's bytes behind for the next command on 'same:1'
+    expect(text(await cache.get('same:1'))).toBe('one');
+    cache.serversForKey('same:2');
+    expect(text(await cache.get('same:1'))).toBe('one');
+  });
+
   it('incr is computed once on the primary and copied: replicas agree', async () => {
     await cache.set('counter', '10', { flags: 3, ttlMs: 60_000 });
     const results = await Promise.all(Array.from({ length: 50 }, () => cache.incr('counter', 2)));

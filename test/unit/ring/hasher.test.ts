@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import xxhash from 'xxhash-wasm';
-import { hashBytes, hashKey } from '../../../src/ring/hasher.js';
+import { hashBytes, hashKey, PrefixHasher } from '../../../src/ring/hasher.js';
+import { encodeKey, newKeyScratch } from '../../../src/storage/key-bytes.js';
 
 // Hashed at module load, before any test or hook runs: importing hasher.ts must be enough.
 const hashedAtImport = hashKey('abc');
@@ -32,6 +33,17 @@ describe('hasher', () => {
       expect(hashKey(key)).toBe(api.h64(key));
       expect(hashBytes(utf8.encode(key))).toBe(api.h64Raw(utf8.encode(key)));
     }
+  });
+
+  it('PrefixHasher hashes the first n bytes of its scratch buffer, at any offset', () => {
+    const backing = new Uint8Array(1000);
+    const scratch = Buffer.from(backing.buffer, 100, 750);
+    const hasher = new PrefixHasher(scratch);
+    for (const key of ['k', 'key:12345', 'ключ', 'a'.repeat(250), 'key:12345']) {
+      expect(hasher.hash(encodeKey(key, scratch))).toBe(hashKey(key));
+    }
+    expect(hasher.hash(0)).toBe(hashKey(''));
+    expect(newKeyScratch().length).toBe(750);
   });
 
   it('returns a uint64', () => {
