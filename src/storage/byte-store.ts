@@ -207,8 +207,9 @@ export class ByteStore {
   valueView(slot: number): Uint8Array {
     const t = this.#table;
     const page = this.#slab.pages[t.page(slot)]!;
-    const start = t.offset(slot) + t.keyLength(slot);
-    return page.subarray(start, start + t.valueLength(slot));
+    // a plain constructor call: `subarray` looks up the species constructor (~1.5× the cost)
+    const start = page.byteOffset + t.offset(slot) + t.keyLength(slot);
+    return new Uint8Array(page.buffer, start, t.valueLength(slot));
   }
 
   /** Copies the value of `slot` into `out` at `outOffset`; returns the bytes copied. */
@@ -217,7 +218,7 @@ export class ByteStore {
     const page = this.#slab.pages[t.page(slot)]!;
     const start = t.offset(slot) + t.keyLength(slot);
     const length = t.valueLength(slot);
-    out.set(page.subarray(start, start + length), outOffset);
+    copyBytes(page, start, length, out, outOffset);
     return length;
   }
 
@@ -657,7 +658,7 @@ export class ByteStore {
     const expiresAtMs = t.expiresAtMs(slot);
     // Buffer.allocUnsafe takes from Node's pool: ~4× cheaper than a new Uint8Array of its own.
     const value = Buffer.allocUnsafe(t.valueLength(slot));
-    value.set(page.subarray(start, start + value.length));
+    copyBytes(page, start, value.length, value, 0);
     return {
       value,
       flags: t.flags(slot),

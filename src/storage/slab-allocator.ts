@@ -59,14 +59,18 @@ function classOf(size: number): number {
 class ChunkStack {
   items = new Int32Array(32);
   length = 0;
-  push(page: number, offset: number): void {
+  /** Pushes one chunk; returns the bytes the stack's own array grew by (usually 0). */
+  push(page: number, offset: number): number {
+    let grownBy = 0;
     if (this.length + 2 > this.items.length) {
       const grown = new Int32Array(this.items.length * 2);
       grown.set(this.items);
+      grownBy = grown.byteLength - this.items.byteLength;
       this.items = grown;
     }
     this.items[this.length++] = page;
     this.items[this.length++] = offset;
+    return grownBy;
   }
 }
 
@@ -84,14 +88,19 @@ export class SlabAllocator {
   allocatedOffset = 0;
 
   constructor() {
-    for (let c = 0; c < CLASS_SIZES.length; c++) this.#free.push(new ChunkStack());
+    for (let c = 0; c < CLASS_SIZES.length; c++) {
+      const stack = new ChunkStack();
+      this.#free.push(stack);
+      this.#physicalBytes += stack.items.byteLength;
+    }
   }
 
-  /** Bytes held by page buffers (and the free lists' own arrays). */
+  /**
+   * Bytes held by page buffers and the free lists' own arrays: a running total, since workers
+   * publish it after every batch.
+   */
   get physicalBytes(): number {
-    let bytes = this.#physicalBytes;
-    for (const stack of this.#free) bytes += stack.items.byteLength;
-    return bytes;
+    return this.#physicalBytes;
   }
 
   /** The chunk size that `alloc(size)` really takes (for physical accounting and tests). */
@@ -133,7 +142,7 @@ export class SlabAllocator {
   free(page: number, offset: number, size: number): void {
     const c = classOf(size);
     if (c !== HUGE) {
-      this.#free[c]!.push(page, offset);
+      this.#physicalBytes += this.#free[c]!.push(page, offset);
       return;
     }
     this.#physicalBytes -= this.pages[page]!.length;
@@ -145,10 +154,13 @@ export class SlabAllocator {
   reset(): void {
     this.pages.length = 0;
     this.#freePageNumbers.length = 0;
-    for (const stack of this.#free) stack.length = 0;
     this.#carvePage.fill(-1);
     this.#pageCount.fill(0);
     this.#physicalBytes = 0;
+    for (const stack of this.#free) {
+      stack.length = 0;
+      this.#physicalBytes += stack.items.byteLength;
+    }
   }
 
   #newPage(bytes: number): number {

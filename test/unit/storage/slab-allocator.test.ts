@@ -135,6 +135,18 @@ describe('SlabAllocator', () => {
     expect(slab.physicalBytes - base).toBe(700 * KIB);
   });
 
+  it("counts the free lists' own arrays as they grow, and keeps them counted after reset", () => {
+    const slab = new SlabAllocator();
+    const base = slab.physicalBytes;
+    const chunks = Array.from({ length: 100 }, () => alloc(slab, 8));
+    expect(slab.physicalBytes - base).toBe(64 * KIB);
+    // 100 frees need room for 200 int32s: the class's stack grows 32 → 64 → 128 → 256 entries
+    for (const c of chunks) slab.free(c.page, c.offset, c.size);
+    expect(slab.physicalBytes - base).toBe(64 * KIB + (256 - 32) * 4);
+    slab.reset();
+    expect(slab.physicalBytes - base).toBe((256 - 32) * 4);
+  });
+
   it('never hands out overlapping live chunks (random alloc/free)', () => {
     const sizes = fc.oneof(
       fc.integer({ min: 1, max: 64 }),
