@@ -51,6 +51,7 @@ import { Rebalancer } from './rebalance.js';
 import { parseEndpoint } from './remote-connection.js';
 import { RemoteNode, type RemoteNodeOptions } from './remote-node.js';
 import { PrimaryRequest, ReadRequest, type RequestHost, WriteRequest } from './requests.js';
+import { captureSettlers, type Resolve, settlers } from './settlers.js';
 import { WorkerNode } from './worker-node.js';
 
 export interface DistributedCacheConfig {
@@ -228,7 +229,10 @@ export class DistributedCache implements RequestHost {
     gatTtlMs: number | undefined,
     isValueOnly: boolean,
   ): Promise<ValueReply | Uint8Array | undefined> {
-    return new Promise((resolve, reject) => {
+    const promise = new Promise<ValueReply | Uint8Array | undefined>(captureSettlers);
+    const resolve = settlers.resolve as Resolve<ValueReply | Uint8Array | undefined>;
+    const reject = settlers.reject;
+    try {
       this.#checkOpen();
       const hash = this.#keyHasher.hash(this.encodeKey(key));
       // a read of a key whose primary-first write (add, incr, …) is in flight waits for it
@@ -237,7 +241,10 @@ export class DistributedCache implements RequestHost {
           this.#sendRead(key, hash, gatTtlMs, isValueOnly, resolve, reject),
         );
       } else this.#sendRead(key, hash, gatTtlMs, isValueOnly, resolve, reject);
-    });
+    } catch (err) {
+      reject(err as Error);
+    }
+    return promise;
   }
 
   getMany(keys: readonly string[]): Promise<(Uint8Array | undefined)[]> {
@@ -245,8 +252,52 @@ export class DistributedCache implements RequestHost {
   }
 
   /** Stores `value` on every replica. False only when a conditional store did not apply. */
-  async set(key: string, value: Uint8Array | string, options: SetOptions = {}): Promise<boolean> {
-    return (await this.store('set', key, value, options)) === Status.STORED;
+  set(key: string, value: Uint8Array | string, options: SetOptions = NO_OPTIONS): Promise<boolean> {
+    // the hot path of `store('set', …)`, without its closures and chained promises
+    const promise = new Promise<boolean>(captureSettlers);
+    const resolve = settlers.resolve as Resolve<boolean>;
+    const reject = settlers.reject;
+    try {
+      this.#checkOpen();
+      const bytes = toBytes(value);
+      if (bytes.length > this.config.maxItemBytes) throw new TooLargeError();
+      const ttlMs = checkTtl(options.ttlMs ?? 0);
+      const flags = checkFlags(options.flags ?? 0);
+      const hash = this.#keyHasher.hash(this.encodeKey(key));
+      if (this.#gates.size > 0 && this.#gates.has(key)) {
+        this.#whenUngated(key, () => this.#setNow(key, hash, bytes, flags, ttlMs, resolve, reject));
+      } else this.#setNow(key, hash, bytes, flags, ttlMs, resolve, reject);
+    } catch (err) {
+      reject(err as Error);
+    }
+    return promise;
+  }
+
+  #setNow(
+    key: string,
+    hash: bigint,
+    bytes: Uint8Array,
+    flags: number,
+    ttlMs: number,
+    resolve: Resolve<boolean>,
+    reject: (err: Error) => void,
+  ): void {
+    const replicas = this.#rebalancer.writeReplicas(hash);
+    if (replicas.length === 0) {
+      reject(new NodeUnavailableError(`no replica of ${key} is available`));
+      return;
+    }
+    this.#rebalancer.noteWrite(key);
+    const partition = partitionOf(hash);
+    const request = new WriteRequest(
+      replicas.length,
+      (status) => resolve(status === Status.STORED),
+      reject,
+    );
+    for (const link of replicas) {
+      const n = this.encodeKey(key);
+      link.addStore(this.keyScratch, n, partition, 'set', flags, ttlMs, 0n, bytes, request);
+    }
   }
 
   async setMany(
@@ -665,6 +716,8 @@ export class DistributedCache implements RequestHost {
 }
 
 function ignore(): void {}
+
+const NO_OPTIONS: SetOptions = Object.freeze({});
 
 function resolveConfig(config: DistributedCacheConfig): ResolvedConfig {
   const servers = config.servers ?? availableParallelism();
