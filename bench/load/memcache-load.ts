@@ -2,7 +2,7 @@
  * A memcached text-protocol load generator, run in its own process (`fork`) so it never shares
  * an event loop with the server it measures. C connections each keep D requests in flight
  * (closed loop: every reply releases the next request), over a seeded Zipf trace of gets and
- * sets built before timing. Reports ops/s and HDR latency percentiles (µs) over a fixed window
+ * sets built before timing. Reports ops/s and latency percentiles (µs) over a fixed window
  * after a warm-up.
  *
  * As a child: receives `LoadOptions` by IPC, answers one `LoadResult`, exits. Bounded: it exits
@@ -12,7 +12,7 @@
 import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import * as hdr from 'hdr-histogram-js';
+import { LatencyRecorder } from '../fixtures/latency.js';
 import { buildWorkload, type Workload } from '../fixtures/zipf.js';
 import type { LoadResult as ClosedLoopResult } from './closed-loop.js';
 
@@ -52,7 +52,7 @@ interface Counters {
   hits: number;
   misses: number;
   errors: number;
-  readonly histogram: hdr.Histogram;
+  readonly latency: LatencyRecorder;
 }
 
 /** One connection's closed loop: writes requests, parses replies, times each one. */
@@ -172,7 +172,7 @@ class LoadConnection {
       else c.misses++;
     }
     this.#isHit = false;
-    c.histogram.recordValue(Math.max(1, Math.round((performance.now() - sentAt) * 1000)));
+    c.latency.recordMs(performance.now() - sentAt);
   }
 
   close(): void {
@@ -227,11 +227,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     valueBytes: o.valueBytes,
     seed: o.seed,
   });
-  const histogram = hdr.build({
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: 60_000_000,
-    numberOfSignificantValueDigits: 3,
-  });
+  const latency = new LatencyRecorder();
   const empty = {
     opsPerSec: 0,
     ops: 0,
@@ -253,7 +249,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     hits: 0,
     misses: 0,
     errors: 0,
-    histogram,
+    latency,
   };
   const sockets = await Promise.all(
     Array.from({ length: o.connections }, () => open(o.port, o.host)),
@@ -284,14 +280,11 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   const result: LoadResult = {
     opsPerSec: Math.round(counters.ops / seconds),
     ops: counters.ops,
-    p50Us: histogram.getValueAtPercentile(50),
-    p99Us: histogram.getValueAtPercentile(99),
-    p999Us: histogram.getValueAtPercentile(99.9),
+    ...latency.percentiles(),
     hits: counters.hits,
     misses: counters.misses,
     errors: counters.errors,
   };
-  histogram.destroy();
   return result;
 }
 

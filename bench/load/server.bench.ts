@@ -1,7 +1,7 @@
 /**
  * shardcache's TCP server against stock memcached (`-t 2`) in the same run, under the same load:
  * C connections × D requests in flight over a seeded trace. Each server runs in its own process,
- * and so does the load generator (`memcache-load.ts`), which times with an HDR histogram. Runs
+ * and so does the load generator (`memcache-load.ts`), which times every request into a latency histogram. Runs
  * are interleaved across servers so drift hits all alike; each cell is the median of its runs.
  * memcached is skipped with a note when it is not installed.
  *

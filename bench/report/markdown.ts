@@ -229,7 +229,7 @@ function renderSections(
     `Load workload: ${formatCount(w.keyCount)} keys (12 B), ` +
       `${w.zipfS === 0 ? 'uniform' : `Zipf s=${w.zipfS}`}, ${formatPercent(w.getRatio)} gets, ` +
       `${w.valueBytes} B values, seeded; every store filled with all keys first. ` +
-      "C = callers or connections, D = operations in flight per caller, runs ± = half the range of the runs' ops/s around the median; latencies from an HDR histogram.",
+      "C = callers or connections, D = operations in flight per caller, runs ± = half the range of the runs' ops/s around the median; latencies from a log-linear (HDR-layout) histogram, within 0.1%.",
   );
   const section = (
     title: string,

@@ -131,7 +131,7 @@ export async function runSuite(
     if (skipped !== undefined)
       report.skipped.push({ what: 'memcached (TCP baseline)', reason: skipped });
     report.notes['tcp'] = [
-      loop(o.tcp, "from the load generator's HDR histogram"),
+      loop(o.tcp, "from the load generator's latency histogram"),
       `Servers and the load generator share ${cpuCount} cores. shardcache -t N: N worker nodes; R: copies of each key. vs memcached: ops/s over memcached's at the same C and D.`,
     ];
   }

@@ -87,6 +87,20 @@ describe('LatencyRecorder', () => {
       expect(got).toBeLessThanOrEqual(exactUs(q) * 1.001 + 0.001);
     }
     expect(recorder.count).toBe(20_000);
-    recorder.destroy();
+  });
+
+  it('is exact below 2,048 ns and keeps 3 digits up to an hour', () => {
+    const recorder = new LatencyRecorder();
+    expect(recorder.percentiles()).toEqual({ p50Us: 0, p99Us: 0, p999Us: 0 });
+    for (let ns = 1; ns <= 1000; ns++) recorder.recordMs(ns / 1e6);
+    expect(recorder.percentiles()).toEqual({ p50Us: 0.5, p99Us: 0.99, p999Us: 0.999 });
+    const slow = new LatencyRecorder();
+    // 2^32 ns and more take the other half of the magnitude computation
+    for (const ms of [1, 4_400, 3_600_000]) slow.recordMs(ms);
+    const { p50Us, p999Us } = slow.percentiles();
+    expect(p50Us).toBeGreaterThanOrEqual(4_400_000);
+    expect(p50Us).toBeLessThanOrEqual(4_400_000 * 1.001);
+    expect(p999Us).toBeGreaterThanOrEqual(3_600_000_000);
+    expect(p999Us).toBeLessThanOrEqual(3_600_000_000 * 1.001);
   });
 });
