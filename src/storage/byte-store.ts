@@ -12,54 +12,22 @@
 
 import { InvalidArgumentError, NotNumericError, TooLargeError } from '../errors.js';
 import type { CacheEntry, CacheStats, EvictionPolicy } from '../types.js';
-import { FifoOrder } from './eviction/fifo.js';
+import { CoarseClock } from './coarse-clock.js';
 import { LfuOrder } from './eviction/lfu.js';
-import { LruOrder } from './eviction/lru.js';
-import type { EvictionOrder } from './eviction/policy.js';
-import { TtlOrder } from './eviction/ttl.js';
+import { type EvictionOrder, newEvictionOrder } from './eviction/policy.js';
 import { ExpiryHeap } from './expiry-heap.js';
+import { copyBytes, entryCopy } from './item-copy.js';
 import { hashKeyBytes } from './key-bytes.js';
 import { applyDelta, isU64, parseU64 } from './numeric.js';
 import { PartitionLists } from './partitions.js';
 import { SlabAllocator } from './slab-allocator.js';
 import { NONE, SlotTable } from './slot-table.js';
-
-/** memcached's default item size limit (`-I 1m`). */
-export const DEFAULT_MAX_ITEM_BYTES = 1024 * 1024;
-
-/** How a store command treats an existing item (memcached's storage commands). */
-export type StoreMode = 'set' | 'add' | 'replace' | 'append' | 'prepend' | 'cas';
-
-/** Outcome of a store: memcached's STORED, NOT_STORED, EXISTS, NOT_FOUND. */
-export type StoreResult = 'stored' | 'notStored' | 'exists' | 'notFound';
-
-export interface CacheNodeOptions {
-  /**
-   * Milliseconds clock for TTLs and timestamps. Default `Date.now`. An injected clock is read on
-   * every check (deterministic tests).
-   */
-  readonly clock?: () => number;
-  /**
-   * With the default clock, a clock reading is reused for up to this many ms (and at most
-   * CLOCK_REUSE_OPS operations), like lru-cache's `ttlResolution`: reading the clock costs
-   * ~35 ns, as much as a whole lookup. An item can thus be served up to this long after its
-   * expiry. 0 reads the clock at every check. Default 1.
-   */
-  readonly clockResolutionMs?: number;
-  /** Largest value accepted, in bytes. Default 1 MiB (memcached's `-I`). */
-  readonly maxItemBytes?: number;
-  /** TTL applied when a store gives none (or 0). Default 0: no expiry. */
-  readonly defaultTtlMs?: number;
-  /**
-   * Slots to reserve up front; the table grows by 1.5× past it. Default: one per 128 bytes of
-   * maxMemory (at most 16M). Reserved rows are untouched zeroed memory, which the OS does not
-   * commit until used, while growing copies the rows and leaves the old ones to the allocator.
-   */
-  readonly initialCapacity?: number;
-}
-
-/** A reused clock reading is refreshed after at most this many operations, timer or not. */
-const CLOCK_REUSE_OPS = 1024;
+import {
+  type CacheNodeOptions,
+  DEFAULT_MAX_ITEM_BYTES,
+  type StoreMode,
+  type StoreResult,
+} from './store-options.js';
 
 export class ByteStore {
   readonly maxMemory: number;
@@ -72,18 +40,13 @@ export class ByteStore {
   readonly #order: EvictionOrder;
   readonly #lfu: LfuOrder | undefined;
   readonly #partitions: PartitionLists;
-  readonly #clock: () => number;
+  readonly #clock: CoarseClock;
   #hits = 0;
   #misses = 0;
   #evictions = 0;
   #expired = 0;
   #bytesStored = 0;
   #lastCas = 0;
-  readonly #clockResolutionMs: number;
-  #nowMs = 0;
-  /** Operations left before the cached clock reading must be refreshed; 0 = stale. */
-  #clockReuseLeft = 0;
-  #clockTimer: ReturnType<typeof setTimeout> | undefined;
 
   /**
    * @param maxMemory key + value bytes this node may hold (not counting its own overhead;
@@ -104,30 +67,17 @@ export class ByteStore {
     if (!Number.isFinite(this.defaultTtlMs) || this.defaultTtlMs < 0) {
       throw new InvalidArgumentError('defaultTtlMs must be a non-negative number');
     }
-    this.#clock = options.clock ?? Date.now;
-    this.#clockResolutionMs = options.clock ? 0 : (options.clockResolutionMs ?? 1);
+    this.#clock = new CoarseClock(
+      options.clock ?? Date.now,
+      options.clock ? 0 : (options.clockResolutionMs ?? 1),
+    );
     this.#table = new SlotTable(
       options.initialCapacity ?? Math.min(Math.max(1024, Math.ceil(maxMemory / 128)), 1 << 24),
     );
     this.#heap = new ExpiryHeap(this.#table);
     this.#partitions = new PartitionLists(this.#table);
-    switch (policy) {
-      case 'lru':
-        this.#order = new LruOrder(this.#table);
-        break;
-      case 'fifo':
-        this.#order = new FifoOrder(this.#table);
-        break;
-      case 'lfu':
-        this.#lfu = new LfuOrder(this.#table);
-        this.#order = this.#lfu;
-        break;
-      case 'ttl':
-        this.#order = new TtlOrder(this.#table, this.#heap);
-        break;
-      default:
-        throw new InvalidArgumentError(`unknown eviction policy: ${String(policy)}`);
-    }
+    this.#order = newEvictionOrder(policy, this.#table, this.#heap);
+    this.#lfu = this.#order instanceof LfuOrder ? this.#order : undefined;
     this.#table.onGrow = (capacity) => {
       this.#heap.grow(capacity);
       this.#lfu?.grow(capacity);
@@ -155,7 +105,7 @@ export class ByteStore {
     this.#hits++;
     const t = this.#table;
     t.countAccess(slot);
-    t.setLastAccessedMs(slot, this.#now());
+    t.setLastAccessedMs(slot, this.#clock.now());
     this.#order.access(slot);
     return slot;
   }
@@ -176,7 +126,7 @@ export class ByteStore {
   /** TTL left on `slot` in ms (≥ 1), or 0 when it has no expiry. */
   remainingTtlMs(slot: number): number {
     const expiresAtMs = this.#table.expiresAtMs(slot);
-    return expiresAtMs === 0 ? 0 : Math.max(1, expiresAtMs - this.#now());
+    return expiresAtMs === 0 ? 0 : Math.max(1, expiresAtMs - this.#clock.now());
   }
 
   /** CAS unique of `slot` as a float64-exact integer (no BigInt). */
@@ -381,7 +331,7 @@ export class ByteStore {
    */
   sweepExpired(maxEntries = 64): number {
     if (this.#heap.size === 0) return 0;
-    const now = this.#now();
+    const now = this.#clock.now();
     let reclaimed = 0;
     while (reclaimed < maxEntries) {
       const slot = this.#heap.peek();
@@ -457,31 +407,12 @@ export class ByteStore {
 
   // ── internals ─────────────────────────────────────────────────────────────────────────────
 
-  /** The clock, or a reading of it reused within `clockResolutionMs` (see the option). */
-  #now(): number {
-    if (this.#clockReuseLeft > 0) {
-      this.#clockReuseLeft--;
-      return this.#nowMs;
-    }
-    this.#nowMs = this.#clock();
-    if (this.#clockResolutionMs > 0) {
-      this.#clockReuseLeft = CLOCK_REUSE_OPS;
-      this.#clockTimer ??= setTimeout(this.#expireClockReading, this.#clockResolutionMs).unref();
-    }
-    return this.#nowMs;
-  }
-
-  readonly #expireClockReading = (): void => {
-    this.#clockReuseLeft = 0;
-    this.#clockTimer = undefined;
-  };
-
   /** Absolute expiry for a TTL: 0 for none, -1 for already expired. */
   #expiryFor(ttlMs: number): number {
     const ttl = ttlMs === 0 ? this.defaultTtlMs : ttlMs;
     if (ttl === 0) return 0;
     if (ttl < 0) return -1;
-    return this.#now() + ttl;
+    return this.#clock.now() + ttl;
   }
 
   /** Like `find`, but an expired item is reclaimed (counted once) and reported missing. */
@@ -489,7 +420,7 @@ export class ByteStore {
     const slot = this.#table.find(hash, key, offset, length, this.#slab);
     if (slot === NONE) return NONE;
     const expiresAtMs = this.#table.expiresAtMs(slot);
-    if (expiresAtMs !== 0 && expiresAtMs <= this.#now()) {
+    if (expiresAtMs !== 0 && expiresAtMs <= this.#clock.now()) {
       this.#remove(slot);
       this.#expired++;
       return NONE;
@@ -518,7 +449,7 @@ export class ByteStore {
     copyBytes(value, valueOffset, valueLength, page, at + keyLength);
     const t = this.#table;
     const slot = t.allocate();
-    const now = this.#now();
+    const now = this.#clock.now();
     t.setHash(slot, hash);
     t.setChunk(slot, pageNumber, at, keyLength);
     t.setValueLength(slot, valueLength);
@@ -569,7 +500,7 @@ export class ByteStore {
       this.#slab.pages[t.page(slot)]!,
       t.offset(slot) + keyLength,
     );
-    const now = this.#now();
+    const now = this.#clock.now();
     t.setValueLength(slot, valueLength);
     t.setFlags(slot, flags);
     t.setCas(slot, ++this.#lastCas);
@@ -605,7 +536,7 @@ export class ByteStore {
   #makeRoom(itemBytes: number): void {
     while (this.#bytesStored + itemBytes > this.maxMemory) {
       const soonest = this.#heap.peek();
-      if (soonest !== NONE && this.#table.expiresAtMs(soonest) <= this.#now()) {
+      if (soonest !== NONE && this.#table.expiresAtMs(soonest) <= this.#clock.now()) {
         this.#remove(soonest);
         this.#expired++;
         continue;
@@ -652,42 +583,6 @@ export class ByteStore {
 
   /** A copy of `slot` as a CacheEntry (what `CacheNode.get` hands out). */
   entryAt(slot: number): CacheEntry {
-    const t = this.#table;
-    const page = this.#slab.pages[t.page(slot)]!;
-    const start = t.offset(slot) + t.keyLength(slot);
-    const expiresAtMs = t.expiresAtMs(slot);
-    // Buffer.allocUnsafe takes from Node's pool: ~4× cheaper than a new Uint8Array of its own.
-    const value = Buffer.allocUnsafe(t.valueLength(slot));
-    copyBytes(page, start, value.length, value, 0);
-    return {
-      value,
-      flags: t.flags(slot),
-      cas: BigInt(t.cas(slot)),
-      createdAtMs: t.createdAtMs(slot),
-      expiresAtMs: expiresAtMs === 0 ? undefined : expiresAtMs,
-      lastAccessedMs: t.lastAccessedMs(slot),
-      accessCount: t.accessCount(slot),
-    };
-  }
-}
-
-/**
- * Copies `src[srcOffset, srcOffset + length)` into `dst` at `dstOffset`. Short runs take a loop
- * and whole arrays a direct `set`: `Buffer#subarray` builds a Buffer (~100 ns), more than a
- * small item's whole store.
- */
-function copyBytes(
-  src: Uint8Array,
-  srcOffset: number,
-  length: number,
-  dst: Uint8Array,
-  dstOffset: number,
-): void {
-  if (length <= 16) {
-    for (let i = 0; i < length; i++) dst[dstOffset + i] = src[srcOffset + i]!;
-  } else if (srcOffset === 0 && length === src.length) {
-    dst.set(src, dstOffset);
-  } else {
-    dst.set(new Uint8Array(src.buffer, src.byteOffset + srcOffset, length), dstOffset);
+    return entryCopy(this.#table, this.#slab, slot);
   }
 }

@@ -6,15 +6,16 @@
 
 import { InvalidArgumentError } from '../errors.js';
 import type { CacheEntry } from '../types.js';
-import { ByteStore, type StoreMode, type StoreResult } from './byte-store.js';
+import { ByteStore } from './byte-store.js';
 import { encodeKey, newKeyScratch } from './key-bytes.js';
+import type { StoreMode, StoreResult } from './store-options.js';
 
 export {
   type CacheNodeOptions,
   DEFAULT_MAX_ITEM_BYTES,
   type StoreMode,
   type StoreResult,
-} from './byte-store.js';
+} from './store-options.js';
 
 export class CacheNode extends ByteStore {
   readonly #scratch = newKeyScratch();
