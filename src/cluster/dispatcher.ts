@@ -15,6 +15,7 @@ import type { NodeInfo } from '../types.js';
 import { BatchReader, BatchWriter, Op, Status, storeModeCode } from './batch-format.js';
 import type { ClusterNode, ControlReply, ControlRequest } from './messages.js';
 import { errorCodeAt } from './node-service.js';
+import { ReplyPoller } from './reply-poller.js';
 
 /** Receives one op's outcome. `onReply` must read exactly the op's payload from `r`. */
 export interface OpHandler {
@@ -38,12 +39,20 @@ export class NodeLink {
   #handlers: OpHandler[] = [];
   #isScheduled = false;
   readonly #flush = (): void => this.flush();
+  readonly #poller: ReplyPoller;
 
-  constructor(info: NodeInfo, node: ClusterNode, counterSlot: number, state: NodeState) {
+  constructor(
+    info: NodeInfo,
+    node: ClusterNode,
+    counterSlot: number,
+    state: NodeState,
+    poller = new ReplyPoller(0),
+  ) {
     this.info = info;
     this.node = node;
     this.counterSlot = counterSlot;
     this.state = state;
+    this.#poller = poller;
   }
 
   get id(): string {
@@ -137,9 +146,15 @@ export class NodeLink {
     const handlers = this.#handlers;
     this.#handlers = [];
     this.#count = 0;
+    const poller = this.#poller;
+    poller.sent();
     this.node.sendBatch(batch).then(
-      (reply) => deliver(reply, handlers),
+      (reply) => {
+        poller.settled();
+        deliver(reply, handlers);
+      },
       (err: Error) => {
+        poller.settled();
         for (const h of handlers) h.onFail(err);
       },
     );

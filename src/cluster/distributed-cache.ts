@@ -50,6 +50,7 @@ import { partitionOf } from './messages.js';
 import { Rebalancer } from './rebalance.js';
 import { parseEndpoint } from './remote-connection.js';
 import { RemoteNode, type RemoteNodeOptions } from './remote-node.js';
+import { ReplyPoller } from './reply-poller.js';
 import { PrimaryRequest, ReadRequest, type RequestHost, WriteRequest } from './requests.js';
 import { captureSettlers, type Resolve, settlers } from './settlers.js';
 import { WorkerNode } from './worker-node.js';
@@ -70,6 +71,12 @@ export interface DistributedCacheConfig {
   readonly maxItemBytes?: number;
   /** How often each node sweeps expired items. Default 1000 ms. */
   readonly sweepIntervalMs?: number;
+  /**
+   * How long the calling thread keeps its event loop spinning after sending a batch, while
+   * replies are due, instead of sleeping until they arrive (reply-poller.ts): less latency and
+   * more throughput, for up to this much CPU per send. Default 1 ms; 0 never spins.
+   */
+  readonly spinWaitMs?: number;
   /** Timeouts, pool size and failure detection of remote ('host:port') nodes. */
   readonly remote?: RemoteConfig;
 }
@@ -90,6 +97,7 @@ interface ResolvedConfig {
   readonly virtualNodes: number;
   readonly maxItemBytes: number;
   readonly sweepIntervalMs: number;
+  readonly spinWaitMs: number;
   readonly remote: RemoteConfig;
 }
 
@@ -100,6 +108,7 @@ export class DistributedCache implements RequestHost {
   #scratchKey: string | undefined;
   #scratchLength = 0;
   readonly #links = new Map<string, NodeLink>();
+  readonly #poller: ReplyPoller;
   readonly #counters = newCountersBuffer();
   readonly #counterView = new BigUint64Array(this.#counters);
   readonly #freeSlots: number[] = [];
@@ -116,6 +125,7 @@ export class DistributedCache implements RequestHost {
 
   constructor(config: DistributedCacheConfig = {}) {
     this.config = resolveConfig(config);
+    this.#poller = new ReplyPoller(this.config.spinWaitMs);
     for (let i = MAX_NODE_SLOTS - 1; i >= 0; i--) this.#freeSlots.push(i);
     this.#rebalancer = new Rebalancer({
       replicationFactor: this.config.replicationFactor,
@@ -164,7 +174,7 @@ export class DistributedCache implements RequestHost {
       this.#freeSlots.push(slot);
       throw err;
     }
-    const link = new NodeLink(info, node, slot, 'joining');
+    const link = new NodeLink(info, node, slot, 'joining', this.#poller);
     this.#watch(link);
     this.#links.set(id, link);
     await this.#rebalancer.join(link);
@@ -729,6 +739,7 @@ function resolveConfig(config: DistributedCacheConfig): ResolvedConfig {
     virtualNodes: config.virtualNodes ?? 150,
     maxItemBytes: config.maxItemBytes ?? DEFAULT_MAX_ITEM_BYTES,
     sweepIntervalMs: config.sweepIntervalMs ?? 1000,
+    spinWaitMs: config.spinWaitMs ?? 1,
     remote: config.remote ?? {},
   };
   if (!Number.isInteger(resolved.replicationFactor) || resolved.replicationFactor < 1) {
@@ -748,6 +759,9 @@ function resolveConfig(config: DistributedCacheConfig): ResolvedConfig {
   }
   if (!Number.isFinite(resolved.sweepIntervalMs) || resolved.sweepIntervalMs <= 0) {
     throw new InvalidArgumentError('sweepIntervalMs must be a positive number');
+  }
+  if (!Number.isFinite(resolved.spinWaitMs) || resolved.spinWaitMs < 0) {
+    throw new InvalidArgumentError('spinWaitMs must be a non-negative number');
   }
   return resolved;
 }

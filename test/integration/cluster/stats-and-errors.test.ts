@@ -107,6 +107,8 @@ describe('bad input: typed errors, nothing stored', () => {
   it('bad config → InvalidArgumentError', async () => {
     const { DistributedCache } = await import('../../../src/cluster/distributed-cache.js');
     expect(() => new DistributedCache({ replicationFactor: 0 })).toThrow(InvalidArgumentError);
+    expect(() => new DistributedCache({ spinWaitMs: -1 })).toThrow(InvalidArgumentError);
+    expect(() => new DistributedCache({ spinWaitMs: Number.NaN })).toThrow(InvalidArgumentError);
     expect(() => new DistributedCache({ evictionPolicy: 'mru' as 'lru' })).toThrow(
       InvalidArgumentError,
     );
