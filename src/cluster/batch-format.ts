@@ -122,6 +122,18 @@ export class BatchWriter {
     }
     this.length += length;
   }
+  /** An op's header: opcode, key length, key bytes, partition (one bounds check for all). */
+  opHeader(op: number, key: Uint8Array, keyLength: number, partition: number): void {
+    this.#reserve(keyLength + 6);
+    const bytes = this.#bytes;
+    let at = this.length;
+    bytes[at++] = op;
+    bytes[at++] = keyLength;
+    for (let i = 0; i < keyLength; i++) bytes[at + i] = key[i]!;
+    at += keyLength;
+    this.#view.setUint32(at, partition, true);
+    this.length = at + 4;
+  }
   /** Room for `n` bytes written by the caller at `target()` + returned offset. */
   reserveBytes(n: number): { bytes: Uint8Array; offset: number } {
     this.#reserve(n);
@@ -142,11 +154,14 @@ export class BatchWriter {
 
 /** Sequential reads over a batch or reply buffer. */
 export class BatchReader {
+  /** The buffer read (values handed out are views into it: `bytes.buffer` is a getter call). */
+  readonly buffer: ArrayBuffer;
   readonly bytes: Uint8Array;
   readonly #view: DataView;
   offset = 0;
 
   constructor(buffer: ArrayBuffer) {
+    this.buffer = buffer;
     this.bytes = new Uint8Array(buffer);
     this.#view = new DataView(buffer);
   }

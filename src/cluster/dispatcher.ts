@@ -195,10 +195,7 @@ export class NodeLink {
     if (this.#count === 0) w.u32(0); // op count, filled in at flush
     this.#count++;
     this.#handlers.push(handler);
-    w.u8(op);
-    w.u8(keyLength);
-    w.bytes(key, 0, keyLength);
-    w.u32(partition);
+    w.opHeader(op, key, keyLength, partition);
     if (!this.#isScheduled) {
       this.#isScheduled = true;
       // An idle node gets the batch at the end of this tick (lowest latency); a busy one at the
@@ -237,7 +234,7 @@ function readError(r: BatchReader): CacheError {
   const code = errorCodeAt(r.u8());
   const length = r.u16();
   const at = r.skip(length);
-  return fromWire({ code, message: Buffer.from(r.bytes.buffer, at, length).toString('utf8') });
+  return fromWire({ code, message: Buffer.from(r.buffer, at, length).toString('utf8') });
 }
 
 /** A VALUE payload. */
@@ -267,7 +264,7 @@ export function readValueBytes(r: BatchReader): Uint8Array {
 function readBytes(r: BatchReader): Uint8Array {
   const length = r.u32();
   const at = r.skip(length);
-  return new Uint8Array(r.bytes.buffer, at, length);
+  return new Uint8Array(r.buffer, at, length);
 }
 
 /** A NUMBER payload: the result and what replicas need to store it. */
