@@ -6,6 +6,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { workerData } from 'piscina';
 import type { AttachTask, ControlRequest, NodeWorkerData } from '../src/cluster/messages.js';
 import { NodeService } from '../src/cluster/node-service.js';
+import { placeLength, placeOffset } from '../src/cluster/request-ring.js';
 import { CacheNode } from '../src/storage/cache-node.js';
 import type { EvictionPolicy } from '../src/types.js';
 
@@ -21,8 +22,14 @@ const service = new NodeService(
 // the bounded active expiry sweep: expired items go even if nobody reads them
 setInterval(() => service.sweep(1024), data.sweepIntervalMs).unref();
 
-function serve(port: MessagePort): void {
-  port.on('message', (message: ArrayBuffer | ControlRequest) => {
+function serve(port: MessagePort, requests: SharedArrayBuffer): void {
+  port.on('message', (message: number | ArrayBuffer | ControlRequest) => {
+    if (typeof message === 'number') {
+      // a batch in the request ring, read in place (request-ring.ts)
+      const reply = service.applyBatch(requests, placeOffset(message), placeLength(message));
+      port.postMessage(reply, [reply]);
+      return;
+    }
     if (message instanceof ArrayBuffer) {
       const reply = service.applyBatch(message);
       port.postMessage(reply, [reply]);
@@ -34,6 +41,6 @@ function serve(port: MessagePort): void {
 }
 
 export default function handle(task: AttachTask): string {
-  serve(task.port);
+  serve(task.port, task.requests);
   return 'attached';
 }

@@ -144,6 +144,14 @@ export class BatchWriter {
   setU32At(offset: number, v: number): void {
     this.#view.setUint32(offset, v, true);
   }
+  /** The bytes written so far, as a view: valid until the writer is written to or reset. */
+  written(): Uint8Array {
+    return new Uint8Array(this.#bytes.buffer, 0, this.length);
+  }
+  /** Starts over (after `written()` was copied). */
+  reset(): void {
+    this.length = 0;
+  }
   /** The bytes written so far, as their own ArrayBuffer; the writer starts over. */
   take(): ArrayBuffer {
     const out = this.#bytes.buffer.slice(0, this.length);
@@ -154,16 +162,24 @@ export class BatchWriter {
 
 /** Sequential reads over a batch or reply buffer. */
 export class BatchReader {
-  /** The buffer read (values handed out are views into it: `bytes.buffer` is a getter call). */
-  readonly buffer: ArrayBuffer;
+  /** The bytes read; offsets (`offset`, `skip`'s answers) count from their start. */
   readonly bytes: Uint8Array;
+  readonly #buffer: ArrayBufferLike;
+  readonly #base: number;
   readonly #view: DataView;
   offset = 0;
 
-  constructor(buffer: ArrayBuffer) {
-    this.buffer = buffer;
-    this.bytes = new Uint8Array(buffer);
-    this.#view = new DataView(buffer);
+  /** Reads `buffer[byteOffset, byteOffset + length)`: a whole reply, or a ring region. */
+  constructor(buffer: ArrayBufferLike, byteOffset = 0, length = buffer.byteLength - byteOffset) {
+    this.#buffer = buffer;
+    this.#base = byteOffset;
+    this.bytes = new Uint8Array(buffer, byteOffset, length);
+    this.#view = new DataView(buffer, byteOffset, length);
+  }
+
+  /** A view of `length` bytes at `at` (shares the buffer: see readValue). */
+  view(at: number, length: number): Uint8Array {
+    return new Uint8Array(this.#buffer, this.#base + at, length);
   }
 
   get done(): boolean {

@@ -142,13 +142,14 @@ export class NodeLink {
     if (this.#count === 0) return;
     const w = this.#writer;
     w.setU32At(0, this.#count);
-    const batch = w.take();
     const handlers = this.#handlers;
     this.#handlers = [];
     this.#count = 0;
     const poller = this.#poller;
     poller.sent();
-    this.node.sendBatch(batch).then(
+    const reply = this.node.sendBatchBytes(w.written());
+    w.reset();
+    reply.then(
       (reply) => {
         poller.settled();
         deliver(reply, handlers);
@@ -180,7 +181,7 @@ export class NodeLink {
     const handlers = this.#handlers;
     this.#handlers = [];
     this.#count = 0;
-    this.#writer.take();
+    this.#writer.reset();
     for (const h of handlers) h.onFail(err);
   }
 
@@ -234,7 +235,7 @@ function readError(r: BatchReader): CacheError {
   const code = errorCodeAt(r.u8());
   const length = r.u16();
   const at = r.skip(length);
-  return fromWire({ code, message: Buffer.from(r.buffer, at, length).toString('utf8') });
+  return fromWire({ code, message: Buffer.from(r.view(at, length)).toString('utf8') });
 }
 
 /** A VALUE payload. */
@@ -264,7 +265,7 @@ export function readValueBytes(r: BatchReader): Uint8Array {
 function readBytes(r: BatchReader): Uint8Array {
   const length = r.u32();
   const at = r.skip(length);
-  return new Uint8Array(r.buffer, at, length);
+  return r.view(at, length);
 }
 
 /** A NUMBER payload: the result and what replicas need to store it. */

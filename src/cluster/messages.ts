@@ -1,8 +1,9 @@
 /**
- * Main ⇄ worker traffic on a node's MessagePort, in order: a command batch travels as a bare
- * ArrayBuffer (format in batch-format.ts) and is answered by a reply ArrayBuffer; the rare
- * control requests below travel as small objects. One port carries both, so a control request
- * (a migration export, say) sees every batch sent before it.
+ * Main ⇄ worker traffic on a node's MessagePort, in order: a command batch travels as its place
+ * in the node's shared request ring (a number; request-ring.ts), or as a bare ArrayBuffer when it
+ * does not fit there (format in batch-format.ts), and is answered by a reply ArrayBuffer; the
+ * rare control requests below travel as small objects. One port carries all of them, so a
+ * control request (a migration export, say) sees every batch sent before it.
  */
 
 import type { MessagePort } from 'node:worker_threads';
@@ -64,6 +65,8 @@ export interface ClusterNode {
   onDeath: (err: Error) => void;
   /** Applies a command batch (batch-format.ts); the buffer is the node's from then on. */
   sendBatch(batch: ArrayBuffer): Promise<ArrayBuffer>;
+  /** Like `sendBatch`, for bytes the caller keeps: the node copies them before returning. */
+  sendBatchBytes(bytes: Uint8Array): Promise<ArrayBuffer>;
   control(request: ControlRequest): Promise<ControlReply>;
   /** Abrupt stop, as a crash (failover drills). */
   terminate(): Promise<void>;
@@ -84,10 +87,14 @@ export interface NodeWorkerData {
   readonly sweepIntervalMs: number;
 }
 
-/** The piscina task that hands the worker its port. */
+/**
+ * The piscina task that hands the worker its port, and the ring its request batches are written
+ * to (request-ring.ts): a batch in the ring arrives on the port as a number, its place.
+ */
 export interface AttachTask {
   readonly type: 'attach';
   readonly port: MessagePort;
+  readonly requests: SharedArrayBuffer;
 }
 
 /** Partition of a key: the top PARTITION_BITS of its ring hash (fixed, see partitionOf). */

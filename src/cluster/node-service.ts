@@ -62,10 +62,14 @@ export class NodeService {
     publishCounters(this.#counters, this.#slot, this.#node.stats());
   }
 
-  /** Applies one batch in order and returns the replies, one per op, in the same order. */
-  applyBatch(batch: ArrayBuffer): ArrayBuffer {
+  /**
+   * Applies one batch (`batch[offset, offset + length)`) in order and returns the replies, one
+   * per op, in the same order. Nothing read from the batch is kept: its bytes may be reused as
+   * soon as the reply is sent.
+   */
+  applyBatch(batch: ArrayBufferLike, offset = 0, length = batch.byteLength - offset): ArrayBuffer {
     const node = this.#node;
-    const r = new BatchReader(batch);
+    const r = new BatchReader(batch, offset, length);
     const w = this.#reply;
     const bytes = r.bytes;
     const count = r.u32();

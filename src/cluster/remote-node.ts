@@ -248,6 +248,10 @@ export class RemoteNode implements ClusterNode, BatchSink, ControlHost, Connecti
     this.#onDeath = handler;
   }
 
+  sendBatchBytes(bytes: Uint8Array): Promise<ArrayBuffer> {
+    return this.sendBatch(bytes.slice().buffer);
+  }
+
   sendBatch(batch: ArrayBuffer): Promise<ArrayBuffer> {
     if (this.#isDead || this.#isClosed)
       return Promise.reject(new NodeUnavailableError(`node ${this.id} is down`));

@@ -21,6 +21,7 @@ import type {
   ControlRequest,
   NodeWorkerData,
 } from './messages.js';
+import { encodePlace, REQUEST_RING_BYTES, RequestRing } from './request-ring.js';
 
 /** The built worker entry. From dist/ it sits beside; from sources (tests) it is the build's. */
 function workerEntry(): URL {
@@ -34,12 +35,16 @@ function workerEntry(): URL {
 type Waiter = {
   resolve: (reply: never) => void;
   reject: (err: Error) => void;
+  /** Its batch sits in the request ring, which the reply releases. */
+  inRing: boolean;
 };
 
 export class WorkerNode implements ClusterNode {
   readonly id: string;
   readonly #pool: Piscina;
   readonly #port: MessagePort;
+  readonly #ring: RequestRing;
+  readonly #ringBytes: Uint8Array;
   /** Requests sent and not yet answered, oldest first (the port keeps order). */
   readonly #waiting: Waiter[] = [];
   #waitingHead = 0;
@@ -47,10 +52,12 @@ export class WorkerNode implements ClusterNode {
   #destroyed: Promise<void> | undefined;
   #onDeath: (err: Error) => void = () => {};
 
-  private constructor(id: string, pool: Piscina, port: MessagePort) {
+  private constructor(id: string, pool: Piscina, port: MessagePort, requests: SharedArrayBuffer) {
     this.id = id;
     this.#pool = pool;
     this.#port = port;
+    this.#ring = new RequestRing(requests.byteLength);
+    this.#ringBytes = new Uint8Array(requests);
     port.on('message', (reply: ArrayBuffer | ControlReply) => this.#onReply(reply));
     port.on('close', () => this.#die(new NodeUnavailableError(`node ${id} is down: port closed`)));
     pool.on('workerDestroy', () =>
@@ -75,7 +82,8 @@ export class WorkerNode implements ClusterNode {
       resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: 32 },
     });
     const { port1, port2 } = new MessageChannel();
-    const task: AttachTask = { type: 'attach', port: port2 };
+    const requests = new SharedArrayBuffer(REQUEST_RING_BYTES);
+    const task: AttachTask = { type: 'attach', port: port2, requests };
     try {
       await pool.run(task, { transferList: [port2] });
     } catch (err) {
@@ -85,7 +93,7 @@ export class WorkerNode implements ClusterNode {
         `node ${data.nodeId} failed to start: ${(err as Error).message}`,
       );
     }
-    return new WorkerNode(data.nodeId, pool, port1);
+    return new WorkerNode(data.nodeId, pool, port1, requests);
   }
 
   get isDead(): boolean {
@@ -107,11 +115,19 @@ export class WorkerNode implements ClusterNode {
 
   /** Sends one batch (transferred: the caller must not touch it again). */
   sendBatch(batch: ArrayBuffer): Promise<ArrayBuffer> {
-    return this.#send(batch, [batch]);
+    return this.#send(batch, [batch], false);
+  }
+
+  /** Copies the batch into the request ring and posts its place; too big for it, transfers. */
+  sendBatchBytes(bytes: Uint8Array): Promise<ArrayBuffer> {
+    const at = this.#isDead ? -1 : this.#ring.take(bytes.length);
+    if (at < 0) return this.sendBatch(bytes.slice().buffer);
+    this.#ringBytes.set(bytes, at);
+    return this.#send(encodePlace(at, bytes.length), [], true);
   }
 
   control(request: ControlRequest): Promise<ControlReply> {
-    return this.#send(request, []).then((reply) => {
+    return this.#send(request, [], false).then((reply) => {
       const r = reply as ControlReply;
       if (r.type === 'error') throw fromWire(r.error);
       return r;
@@ -142,11 +158,15 @@ export class WorkerNode implements ClusterNode {
     return this.#destroyed;
   }
 
-  #send<T>(message: ArrayBuffer | ControlRequest, transfer: ArrayBuffer[]): Promise<T> {
+  #send<T>(
+    message: ArrayBuffer | number | ControlRequest,
+    transfer: ArrayBuffer[],
+    inRing: boolean,
+  ): Promise<T> {
     if (this.#isDead) return Promise.reject(new NodeUnavailableError(`node ${this.id} is down`));
     return new Promise<T>((resolve, reject) => {
       if (this.pendingCount === 0) this.#port.ref();
-      this.#waiting.push({ resolve: resolve as (reply: never) => void, reject });
+      this.#waiting.push({ resolve: resolve as (reply: never) => void, reject, inRing });
       this.#port.postMessage(message, transfer);
     });
   }
@@ -158,6 +178,8 @@ export class WorkerNode implements ClusterNode {
       this.#waitingHead = 0;
     }
     if (this.pendingCount === 0) this.#port.unref();
+    // a node answers in order and has read a batch before answering it
+    if (waiter?.inRing) this.#ring.releaseOldest();
     waiter?.resolve(reply as never);
   }
 
@@ -165,6 +187,7 @@ export class WorkerNode implements ClusterNode {
     const waiting = this.#waiting.splice(this.#waitingHead);
     this.#waiting.length = 0;
     this.#waitingHead = 0;
+    this.#ring.reset(); // nobody reads the ring any more
     for (const waiter of waiting) waiter.reject(err);
   }
 
