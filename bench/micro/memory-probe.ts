@@ -5,6 +5,10 @@
  * the readings apart.
  *
  *   node --expose-gc memory-probe.js <store> <items> [valueBytes] [cluster loop ms, 3000]
+ *
+ * `cluster-marginal` fills the cluster with three rounds of <items> and prints the growth of
+ * each round per item: the later rounds show what one more item costs, without the one-time
+ * growth (V8 young generations, first slab pages, reserved rows) that the first round pays.
  */
 
 import { LRUCache } from 'lru-cache';
@@ -29,23 +33,42 @@ function key(i: number): string {
  * Two worker nodes (R=1) filled through the public API in batches of 10k sets; the worker
  * threads live in this process, so its RSS covers them.
  */
-async function startCluster(): Promise<DistributedCache> {
+async function startCluster(items = count): Promise<DistributedCache> {
   return DistributedCache.create({
     servers: 2,
     replicationFactor: 1,
-    maxMemory: Math.ceil(count * (12 + VALUE.length) * 1.2),
+    maxMemory: Math.ceil(items * (12 + VALUE.length) * 1.2),
   });
 }
 
-async function fillCluster(cache: DistributedCache): Promise<DistributedCache> {
-  for (let start = 0; start < count; start += 10_000) {
+async function fillCluster(cache: DistributedCache, from = 0): Promise<DistributedCache> {
+  for (let start = from; start < from + count; start += 10_000) {
     const sets: Promise<boolean>[] = [];
-    for (let i = start; i < Math.min(count, start + 10_000); i++)
+    for (let i = start; i < Math.min(from + count, start + 10_000); i++)
       sets.push(cache.set(key(i), VALUE));
     await Promise.all(sets);
   }
   return cache;
 }
+
+/** RSS growth per item of each of three fill rounds of `count` items. */
+async function marginal(): Promise<void> {
+  const cache = await startCluster(3 * count);
+  const perItem: number[] = [];
+  for (let round = 0; round < 3; round++) {
+    gc!();
+    const rss = process.memoryUsage().rss;
+    await fillCluster(cache, round * count);
+    gc!();
+    gc!();
+    perItem.push((process.memoryUsage().rss - rss) / count);
+  }
+  await cache.close();
+  process.stdout.write(`${JSON.stringify({ kind, count, rssPerItemByRound: perItem })}\n`);
+  process.exit(0);
+}
+
+if (kind === 'cluster-marginal') await marginal();
 
 function fill(): unknown {
   switch (kind) {
