@@ -34,7 +34,8 @@ export class NodeLink {
   readonly counterSlot: number;
   node: ClusterNode;
   state: NodeState;
-  readonly #writer = new BatchWriter(16 * 1024);
+  #writer = new BatchWriter(16 * 1024);
+  #spare = new BatchWriter(16 * 1024);
   #count = 0;
   #handlers: OpHandler[] = [];
   #isScheduled = false;
@@ -140,15 +141,24 @@ export class NodeLink {
   flush(): void {
     this.#isScheduled = false;
     if (this.#count === 0) return;
+    // the batch leaves from one writer while ops added meanwhile go to the other
     const w = this.#writer;
+    this.#writer = this.#spare;
+    this.#spare = w;
     w.setU32At(0, this.#count);
     const handlers = this.#handlers;
     this.#handlers = [];
     this.#count = 0;
     const poller = this.#poller;
     poller.sent();
-    const reply = this.node.sendBatchBytes(w.written());
-    w.reset();
+    let reply: Promise<ArrayBuffer>;
+    try {
+      reply = this.node.sendBatchBytes(w.written());
+    } catch (err) {
+      reply = Promise.reject(err);
+    } finally {
+      w.reset();
+    }
     reply.then(
       (reply) => {
         poller.settled();

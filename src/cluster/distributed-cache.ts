@@ -247,9 +247,13 @@ export class DistributedCache implements RequestHost {
       const hash = this.#keyHasher.hash(this.encodeKey(key));
       // a read of a key whose primary-first write (add, incr, …) is in flight waits for it
       if (this.#gates.size > 0 && this.#gates.has(key)) {
-        this.#whenUngated(key, () =>
-          this.#sendRead(key, hash, gatTtlMs, isValueOnly, resolve, reject),
-        );
+        this.#whenUngated(key, () => {
+          try {
+            this.#sendRead(key, hash, gatTtlMs, isValueOnly, resolve, reject);
+          } catch (err) {
+            reject(err as Error);
+          }
+        });
       } else this.#sendRead(key, hash, gatTtlMs, isValueOnly, resolve, reject);
     } catch (err) {
       reject(err as Error);
@@ -275,7 +279,13 @@ export class DistributedCache implements RequestHost {
       const flags = checkFlags(options.flags ?? 0);
       const hash = this.#keyHasher.hash(this.encodeKey(key));
       if (this.#gates.size > 0 && this.#gates.has(key)) {
-        this.#whenUngated(key, () => this.#setNow(key, hash, bytes, flags, ttlMs, resolve, reject));
+        this.#whenUngated(key, () => {
+          try {
+            this.#setNow(key, hash, bytes, flags, ttlMs, resolve, reject);
+          } catch (err) {
+            reject(err as Error);
+          }
+        });
       } else this.#setNow(key, hash, bytes, flags, ttlMs, resolve, reject);
     } catch (err) {
       reject(err as Error);
@@ -554,7 +564,8 @@ export class DistributedCache implements RequestHost {
    * only here, so the same key asked again (once per replica) is not encoded again.
    */
   encodeKey(key: string): number {
-    if (key === this.#scratchKey) return this.#scratchLength;
+    // `typeof` first: a JS caller's undefined must not match the empty cache (undefined)
+    if (typeof key === 'string' && key === this.#scratchKey) return this.#scratchLength;
     this.#scratchKey = undefined;
     this.#scratchLength = encodeKey(key, this.keyScratch);
     this.#scratchKey = key;

@@ -16,6 +16,7 @@ const SCRATCH_BYTES = KEY_MAX_BYTES * 3;
  * InvalidKeyError. ASCII keys take a plain loop; others go through Buffer's encoder.
  */
 export function encodeKey(key: string, out: Buffer): number {
+  if (typeof key !== 'string') throw new InvalidKeyError();
   const n = key.length;
   if (n === 0 || n > KEY_MAX_BYTES * 3) throw new InvalidKeyError();
   for (let i = 0; i < n; i++) {

@@ -78,6 +78,19 @@ describe('bad input: typed errors, nothing stored', () => {
     await expect(cache.incr(key, 1)).rejects.toBeInstanceOf(InvalidKeyError);
   });
 
+  it('a key that is not a string → InvalidKeyError, even right after a rejected key', async () => {
+    await cache.set('abcde', 'secret');
+    // the rejected key leaves 'abcd' in the cluster's scratch buffer: nothing may reuse it
+    await expect(cache.get('abcd\n')).rejects.toBeInstanceOf(InvalidKeyError);
+    const missing = undefined as unknown as string;
+    await expect(cache.get(missing)).rejects.toBeInstanceOf(InvalidKeyError);
+    await expect(cache.delete(missing)).rejects.toBeInstanceOf(InvalidKeyError);
+    await expect(cache.set(missing, 'overwritten')).rejects.toBeInstanceOf(InvalidKeyError);
+    await expect(cache.set(42 as unknown as string, 'v')).rejects.toBeInstanceOf(InvalidKeyError);
+    expect(text(await cache.get('abcde'))).toBe('secret');
+    await cache.delete('abcde');
+  });
+
   it('oversized value → TooLargeError', async () => {
     await expect(cache.set('big', new Uint8Array(1025))).rejects.toBeInstanceOf(TooLargeError);
     expect(await cache.get('big')).toBeUndefined();

@@ -151,6 +151,16 @@ describe('keys', () => {
     expect(counters(node)).toMatchObject({ hits: 0, misses: 0, entryCount: 0 });
   });
 
+  it('rejects keys that are not strings (JS callers) with InvalidKeyError, not a TypeError', () => {
+    const node = new CacheNode(1000);
+    for (const key of [undefined, null, 42, {}] as unknown as string[]) {
+      expectCode(() => node.set(key, bytes('v')), InvalidKeyError, 'INVALID_KEY');
+      expectCode(() => node.get(key), InvalidKeyError, 'INVALID_KEY');
+      expectCode(() => node.delete(key), InvalidKeyError, 'INVALID_KEY');
+    }
+    expect(counters(node)).toMatchObject({ hits: 0, misses: 0, entryCount: 0 });
+  });
+
   it('stores non-ASCII keys by their UTF-8 bytes', () => {
     const node = new CacheNode(10_000);
     node.set('clé', bytes('1'));
