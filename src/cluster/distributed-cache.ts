@@ -24,14 +24,8 @@ import {
 import type { CacheCommand, CacheResponse } from '../protocol/commands.js';
 import { HashRing } from '../ring/hash-ring.js';
 import { PrefixHasher } from '../ring/hasher.js';
-import {
-  addStats,
-  clearCounters,
-  emptyStats,
-  MAX_NODE_SLOTS,
-  newCountersBuffer,
-  readCounters,
-} from '../stats/counters.js';
+import { CounterSlots } from '../stats/counter-slots.js';
+import { MAX_NODE_SLOTS } from '../stats/counters.js';
 import { checkFlags, checkTtl, type StoreMode, toDelta } from '../storage/cache-node.js';
 import { encodeKey, newKeyScratch } from '../storage/key-bytes.js';
 import type { CacheStats, NodeInfo } from '../types.js';
@@ -64,11 +58,7 @@ export class DistributedCache implements RequestHost {
   #scratchLength = 0;
   readonly #links = new Map<string, NodeLink>();
   readonly #poller: ReplyPoller;
-  readonly #counters = newCountersBuffer();
-  readonly #counterView = new BigUint64Array(this.#counters);
-  readonly #freeSlots: number[] = [];
-  /** Counters of node incarnations that died, so totals never go backwards. */
-  readonly #retired = emptyStats();
+  readonly #slots = new CounterSlots();
   readonly #rebalancer: Rebalancer;
   /** Keys with a primary-first command in flight: later writes to them wait here, in order. */
   readonly #gates = new Map<string, (() => void)[]>();
@@ -81,7 +71,6 @@ export class DistributedCache implements RequestHost {
   constructor(config: DistributedCacheConfig = {}) {
     this.config = resolveConfig(config);
     this.#poller = new ReplyPoller(this.config.spinWaitMs);
-    for (let i = MAX_NODE_SLOTS - 1; i >= 0; i--) this.#freeSlots.push(i);
     this.#rebalancer = new Rebalancer({
       replicationFactor: this.config.replicationFactor,
       ring: new HashRing(this.config.virtualNodes),
@@ -119,14 +108,14 @@ export class DistributedCache implements RequestHost {
     if (this.#links.has(id)) throw new InvalidArgumentError(`server ${id} already exists`);
     const isWorker = addr === 'worker';
     if (!isWorker) parseEndpoint(addr);
-    const slot = this.#freeSlots.pop();
+    const slot = this.#slots.take();
     if (slot === undefined) throw new InvalidArgumentError(`at most ${MAX_NODE_SLOTS} nodes`);
     const info: NodeInfo = { id, addr, weight: 1, isAlive: true };
     let node: ClusterNode;
     try {
       node = isWorker ? await this.#startWorker(id, slot) : await this.#startRemote(id, addr, slot);
     } catch (err) {
-      this.#freeSlots.push(slot);
+      this.#slots.give(slot);
       throw err;
     }
     const link = new NodeLink(info, node, slot, 'joining', this.#poller);
@@ -147,8 +136,8 @@ export class DistributedCache implements RequestHost {
     this.#links.delete(id);
     this.#revivals.get(link)?.abort();
     await link.node.close();
-    this.#retire(link);
-    this.#freeSlots.push(link.counterSlot);
+    this.#slots.retire(link.counterSlot);
+    this.#slots.give(link.counterSlot);
   }
 
   /** Abrupt stop of a node, as a crash: failover, repair and restart follow (failover drills). */
@@ -453,17 +442,13 @@ export class DistributedCache implements RequestHost {
    * served by one replica); stored bytes and entries count every copy.
    */
   stats(): CacheStats {
-    const total = { ...this.#retired, bytesStored: 0, entryCount: 0, physicalBytes: 0 };
-    for (const link of this.#links.values())
-      addStats(total, readCounters(this.#counterView, link.counterSlot));
-    return total;
+    return this.#slots.total(Array.from(this.#links.values(), (link) => link.counterSlot));
   }
 
   /** Per-node counters of the current incarnation of each node. */
   nodeStats(): Record<string, CacheStats> {
     const out: Record<string, CacheStats> = {};
-    for (const [id, link] of this.#links)
-      out[id] = readCounters(this.#counterView, link.counterSlot);
+    for (const [id, link] of this.#links) out[id] = this.#slots.read(link.counterSlot);
     return out;
   }
 
@@ -532,14 +517,14 @@ export class DistributedCache implements RequestHost {
   }
 
   #startWorker(id: string, slot: number): Promise<WorkerNode> {
-    clearCounters(this.#counterView, slot);
+    this.#slots.clear(slot);
     return WorkerNode.start({
       nodeId: id,
       maxMemory: this.config.maxMemory,
       policy: this.config.evictionPolicy,
       maxItemBytes: this.config.maxItemBytes,
       defaultTtlMs: this.config.defaultTtlMs,
-      counters: this.#counters,
+      counters: this.#slots.buffer,
       counterSlot: slot,
       sweepIntervalMs: this.config.sweepIntervalMs,
     });
@@ -550,7 +535,7 @@ export class DistributedCache implements RequestHost {
     node.onDeath = (err) => {
       if (link.node !== node || this.#isClosed) return;
       link.failPending(err);
-      this.#retire(link);
+      this.#slots.retire(link.counterSlot);
       this.#rebalancer.nodeDied(link);
     };
   }
@@ -604,22 +589,12 @@ export class DistributedCache implements RequestHost {
   }
 
   #remoteOptions(slot: number): RemoteNodeOptions {
-    clearCounters(this.#counterView, slot);
+    this.#slots.clear(slot);
     return {
       ...this.config.remote,
       defaultTtlMs: this.config.defaultTtlMs,
-      counters: { view: this.#counterView, slot },
+      counters: { view: this.#slots.view, slot },
     };
-  }
-
-  /** Folds a dying incarnation's request counters into the retired totals. */
-  #retire(link: NodeLink): void {
-    const last = readCounters(this.#counterView, link.counterSlot);
-    this.#retired.hits += last.hits;
-    this.#retired.misses += last.misses;
-    this.#retired.evictions += last.evictions;
-    this.#retired.expired += last.expired;
-    clearCounters(this.#counterView, link.counterSlot);
   }
 
   /** Runs `write` now, or after the primary-first commands in flight for `key`. */
