@@ -22,6 +22,7 @@
  */
 
 import type { StoreMode } from '../storage/cache-node.js';
+import { copyBytes } from '../storage/item-copy.js';
 
 export const Op = { GET: 1, GAT: 2, STORE: 3, DELETE: 4, ARITH: 5, TOUCH: 6 } as const;
 export type Opcode = (typeof Op)[keyof typeof Op];
@@ -110,16 +111,7 @@ export class BatchWriter {
   }
   bytes(src: Uint8Array, offset = 0, length = src.length - offset): void {
     this.#reserve(length);
-    if (length <= 16) {
-      for (let i = 0; i < length; i++) this.#bytes[this.length + i] = src[offset + i]!;
-    } else {
-      this.#bytes.set(
-        offset === 0 && length === src.length
-          ? src
-          : new Uint8Array(src.buffer, src.byteOffset + offset, length),
-        this.length,
-      );
-    }
+    copyBytes(src, offset, length, this.#bytes, this.length);
     this.length += length;
   }
   /** An op's header: opcode, key length, key bytes, partition (one bounds check for all). */

@@ -191,13 +191,11 @@ export class DistributedCache implements RequestHost {
       const hash = this.#keyHasher.hash(this.encodeKey(key));
       // a read of a key whose primary-first write (add, incr, …) is in flight waits for it
       if (this.#gates.size > 0 && this.#gates.has(key)) {
-        this.#whenUngated(key, () => {
-          try {
-            this.#sendRead(key, hash, gatTtlMs, isValueOnly, resolve, reject);
-          } catch (err) {
-            reject(err as Error);
-          }
-        });
+        this.#whenUngated(
+          key,
+          () => this.#sendRead(key, hash, gatTtlMs, isValueOnly, resolve, reject),
+          reject,
+        );
       } else this.#sendRead(key, hash, gatTtlMs, isValueOnly, resolve, reject);
     } catch (err) {
       reject(err as Error);
@@ -211,10 +209,24 @@ export class DistributedCache implements RequestHost {
 
   /** Stores `value` on every replica. False only when a conditional store did not apply. */
   set(key: string, value: Uint8Array | string, options: SetOptions = NO_OPTIONS): Promise<boolean> {
-    // the hot path of `store('set', …)`, without its closures and chained promises
     const promise = new Promise<boolean>(captureSettlers);
     const resolve = settlers.resolve as Resolve<boolean>;
     const reject = settlers.reject;
+    this.#set(key, value, options, (status) => resolve(status === Status.STORED), reject);
+    return promise;
+  }
+
+  /**
+   * `set` on every replica, resolving to the batch status: the path of both `set` and
+   * `store('set')`, without the closures and chained promises of the conditional stores.
+   */
+  #set(
+    key: string,
+    value: Uint8Array | string,
+    options: SetOptions,
+    resolve: Resolve<number>,
+    reject: (err: Error) => void,
+  ): void {
     try {
       this.#checkOpen();
       const bytes = toBytes(value);
@@ -223,18 +235,15 @@ export class DistributedCache implements RequestHost {
       const flags = checkFlags(options.flags ?? 0);
       const hash = this.#keyHasher.hash(this.encodeKey(key));
       if (this.#gates.size > 0 && this.#gates.has(key)) {
-        this.#whenUngated(key, () => {
-          try {
-            this.#setNow(key, hash, bytes, flags, ttlMs, resolve, reject);
-          } catch (err) {
-            reject(err as Error);
-          }
-        });
+        this.#whenUngated(
+          key,
+          () => this.#setNow(key, hash, bytes, flags, ttlMs, resolve, reject),
+          reject,
+        );
       } else this.#setNow(key, hash, bytes, flags, ttlMs, resolve, reject);
     } catch (err) {
       reject(err as Error);
     }
-    return promise;
   }
 
   #setNow(
@@ -243,7 +252,7 @@ export class DistributedCache implements RequestHost {
     bytes: Uint8Array,
     flags: number,
     ttlMs: number,
-    resolve: Resolve<boolean>,
+    resolve: Resolve<number>,
     reject: (err: Error) => void,
   ): void {
     const replicas = this.#rebalancer.writeReplicas(hash);
@@ -253,11 +262,7 @@ export class DistributedCache implements RequestHost {
     }
     this.#rebalancer.noteWrite(key);
     const partition = partitionOf(hash);
-    const request = new WriteRequest(
-      replicas.length,
-      (status) => resolve(status === Status.STORED),
-      reject,
-    );
+    const request = new WriteRequest(replicas.length, resolve, reject);
     for (const link of replicas) {
       const n = this.encodeKey(key);
       link.addStore(this.keyScratch, n, partition, 'set', flags, ttlMs, 0n, bytes, request);
@@ -282,6 +287,11 @@ export class DistributedCache implements RequestHost {
     options: SetOptions = {},
     cas = 0n,
   ): Promise<number> {
+    if (mode === 'set') {
+      const promise = new Promise<number>(captureSettlers);
+      this.#set(key, value, options, settlers.resolve as Resolve<number>, settlers.reject);
+      return promise;
+    }
     return new Promise((resolve, reject) => {
       this.#checkOpen();
       const bytes = toBytes(value);
@@ -290,32 +300,29 @@ export class DistributedCache implements RequestHost {
       const flags = checkFlags(options.flags ?? 0);
       const hash = this.#keyHasher.hash(this.encodeKey(key));
       const partition = partitionOf(hash);
-      this.#whenUngated(key, () => {
-        if (mode === 'set') {
-          this.#writeAll(key, hash, (link, h) => {
-            const n = this.encodeKey(key);
-            link.addStore(this.keyScratch, n, partition, 'set', flags, ttlMs, 0n, bytes, h);
-          }).then(resolve, reject);
-          return;
-        }
-        this.#primaryFirst(
-          key,
-          hash,
-          (link, h) => {
-            const n = this.encodeKey(key);
-            link.addStore(this.keyScratch, n, partition, mode, flags, ttlMs, cas, bytes, h);
-          },
-          (status, primary) => {
-            if (status !== Status.STORED) return;
-            // the others get the primary's outcome: the same value, or the same append
-            const copyMode: StoreMode = mode === 'append' || mode === 'prepend' ? mode : 'set';
-            this.#writeOthers(hash, primary, (link, h) => {
+      this.#whenUngated(
+        key,
+        () => {
+          this.#primaryFirst(
+            key,
+            hash,
+            (link, h) => {
               const n = this.encodeKey(key);
-              link.addStore(this.keyScratch, n, partition, copyMode, flags, ttlMs, 0n, bytes, h);
-            });
-          },
-        ).then((outcome) => resolve(outcome.status), reject);
-      });
+              link.addStore(this.keyScratch, n, partition, mode, flags, ttlMs, cas, bytes, h);
+            },
+            (status, primary) => {
+              if (status !== Status.STORED) return;
+              // the others get the primary's outcome: the same value, or the same append
+              const copyMode: StoreMode = mode === 'append' || mode === 'prepend' ? mode : 'set';
+              this.#writeOthers(hash, primary, (link, h) => {
+                const n = this.encodeKey(key);
+                link.addStore(this.keyScratch, n, partition, copyMode, flags, ttlMs, 0n, bytes, h);
+              });
+            },
+          ).then((outcome) => resolve(outcome.status), reject);
+        },
+        reject,
+      );
     });
   }
 
@@ -324,17 +331,21 @@ export class DistributedCache implements RequestHost {
       this.#checkOpen();
       const hash = this.#keyHasher.hash(this.encodeKey(key));
       const partition = partitionOf(hash);
-      this.#whenUngated(key, () => {
-        this.#writeAll(
-          key,
-          hash,
-          (link, h) => {
-            const n = this.encodeKey(key);
-            link.addDelete(this.keyScratch, n, partition, h);
-          },
-          true,
-        ).then((status) => resolve(status === Status.DELETED), reject);
-      });
+      this.#whenUngated(
+        key,
+        () => {
+          this.#writeAll(
+            key,
+            hash,
+            (link, h) => {
+              const n = this.encodeKey(key);
+              link.addDelete(this.keyScratch, n, partition, h);
+            },
+            true,
+          ).then((status) => resolve(status === Status.DELETED), reject);
+        },
+        reject,
+      );
     });
   }
 
@@ -345,12 +356,16 @@ export class DistributedCache implements RequestHost {
       const ttl = checkTtl(ttlMs);
       const hash = this.#keyHasher.hash(this.encodeKey(key));
       const partition = partitionOf(hash);
-      this.#whenUngated(key, () => {
-        this.#writeAll(key, hash, (link, h) => {
-          const n = this.encodeKey(key);
-          link.addTouch(this.keyScratch, n, partition, ttl, h);
-        }).then((status) => resolve(status === Status.TOUCHED), reject);
-      });
+      this.#whenUngated(
+        key,
+        () => {
+          this.#writeAll(key, hash, (link, h) => {
+            const n = this.encodeKey(key);
+            link.addTouch(this.keyScratch, n, partition, ttl, h);
+          }).then((status) => resolve(status === Status.TOUCHED), reject);
+        },
+        reject,
+      );
     });
   }
 
@@ -376,34 +391,38 @@ export class DistributedCache implements RequestHost {
         throw new InvalidArgumentError('invalid numeric delta argument');
       const hash = this.#keyHasher.hash(this.encodeKey(key));
       const partition = partitionOf(hash);
-      this.#whenUngated(key, () => {
-        this.#primaryFirst(
-          key,
-          hash,
-          (link, h) => {
-            const n = this.encodeKey(key);
-            link.addArith(this.keyScratch, n, partition, isIncrement, delta, h);
-          },
-          (status, primary, number) => {
-            if (status !== Status.NUMBER || !number) return;
-            const digits = Buffer.from(number.value.toString(), 'latin1');
-            this.#writeOthers(hash, primary, (link, h) => {
+      this.#whenUngated(
+        key,
+        () => {
+          this.#primaryFirst(
+            key,
+            hash,
+            (link, h) => {
               const n = this.encodeKey(key);
-              link.addStore(
-                this.keyScratch,
-                n,
-                partition,
-                'set',
-                number.flags,
-                number.ttlMs,
-                0n,
-                digits,
-                h,
-              );
-            });
-          },
-        ).then((outcome) => resolve(outcome.number?.value), reject);
-      });
+              link.addArith(this.keyScratch, n, partition, isIncrement, delta, h);
+            },
+            (status, primary, number) => {
+              if (status !== Status.NUMBER || !number) return;
+              const digits = Buffer.from(number.value.toString(), 'latin1');
+              this.#writeOthers(hash, primary, (link, h) => {
+                const n = this.encodeKey(key);
+                link.addStore(
+                  this.keyScratch,
+                  n,
+                  partition,
+                  'set',
+                  number.flags,
+                  number.ttlMs,
+                  0n,
+                  digits,
+                  h,
+                );
+              });
+            },
+          ).then((outcome) => resolve(outcome.number?.value), reject);
+        },
+        reject,
+      );
     });
   }
 
@@ -598,14 +617,24 @@ export class DistributedCache implements RequestHost {
   }
 
   /** Runs `write` now, or after the primary-first commands in flight for `key`. */
-  #whenUngated(key: string, write: () => void): void {
-    if (this.#gates.size === 0) {
+  /**
+   * Runs `write` now, or after the primary-first command in flight on `key`. Run now, a throw
+   * reaches the caller; run later (from the gate's release loop), it rejects through `reject`,
+   * so that one failing write neither escapes nor holds back the writes queued after it.
+   */
+  #whenUngated(key: string, write: () => void, reject: (err: Error) => void): void {
+    const queue = this.#gates.size === 0 ? undefined : this.#gates.get(key);
+    if (!queue) {
       write();
       return;
     }
-    const queue = this.#gates.get(key);
-    if (queue) queue.push(write);
-    else write();
+    queue.push(() => {
+      try {
+        write();
+      } catch (err) {
+        reject(err as Error);
+      }
+    });
   }
 
   /** Sends to every writable replica; settles with the first replica's status. */
@@ -660,7 +689,9 @@ export class DistributedCache implements RequestHost {
         }
         const held = this.#gates.get(key) ?? [];
         this.#gates.delete(key);
-        for (const write of held) this.#whenUngated(key, write);
+        // a held write that opens a gate of its own holds the ones after it again; each held
+        // write already turns its own throw into its rejection, so there is nothing to pass on
+        for (const write of held) this.#whenUngated(key, write, ignore);
       }).send();
     });
   }
