@@ -4,6 +4,7 @@ import type { CacheCommand } from '../../src/protocol/commands.js';
 import { CommandDecoder, type DecodeResult } from '../../src/protocol/decoder.js';
 import { encodeCommand } from '../../src/protocol/encoder.js';
 import { isValidKey } from '../../src/protocol/limits.js';
+import { concat, split } from '../helpers/chunks.js';
 
 // Fixed run counts and a time budget; on failure fast-check prints the seed and path to replay
 // (`fc.assert(..., { seed, path })`).
@@ -17,28 +18,6 @@ function decode(chunks: readonly Uint8Array[]): DecodeResult[] {
     for (let r = decoder.next(); r !== undefined; r = decoder.next()) results.push(r);
   }
   return results;
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
-/** Cuts `data` at the given points (taken modulo its length), keeping every byte in order. */
-function split(data: Uint8Array, cuts: readonly number[]): Uint8Array[] {
-  const points = [...new Set(cuts.map((c) => c % (data.length + 1)))].sort((a, b) => a - b);
-  const chunks: Uint8Array[] = [];
-  let from = 0;
-  for (const point of [...points, data.length]) {
-    chunks.push(data.subarray(from, point));
-    from = point;
-  }
-  return chunks;
 }
 
 // ---- arbitraries -------------------------------------------------------------------------

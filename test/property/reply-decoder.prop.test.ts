@@ -3,6 +3,7 @@ import { describe, expect, test } from 'vitest';
 import type { CacheResponse } from '../../src/protocol/commands.js';
 import { encodeResponse } from '../../src/protocol/encoder.js';
 import { ReplyDecoder, type ReplyItem } from '../../src/protocol/reply-decoder.js';
+import { concat, split } from '../helpers/chunks.js';
 
 // Fixed run counts and a time budget; on failure fast-check prints the seed and path to replay.
 const RUNS = { numRuns: 300, interruptAfterTimeLimit: 30_000 } as const;
@@ -15,22 +16,6 @@ function decode(chunks: readonly Uint8Array[]): ReplyItem[] {
     for (let item = decoder.next(); item !== undefined; item = decoder.next()) items.push(item);
   }
   return items;
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  return new Uint8Array(Buffer.concat(parts));
-}
-
-/** Cuts `data` at the given points (modulo its length), keeping every byte in order. */
-function split(data: Uint8Array, cuts: readonly number[]): Uint8Array[] {
-  const points = [...new Set(cuts.map((c) => c % (data.length + 1)))].sort((a, b) => a - b);
-  const chunks: Uint8Array[] = [];
-  let from = 0;
-  for (const point of [...points, data.length]) {
-    chunks.push(data.subarray(from, point));
-    from = point;
-  }
-  return chunks;
 }
 
 /** Views and copies compare alike. */
