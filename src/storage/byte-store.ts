@@ -2,7 +2,7 @@
  * The byte-level store under CacheNode: one shard of storage, synchronous and single-threaded,
  * with keys and values as byte ranges (what the worker and the server have in hand).
  *
- * Layout (see slot-table.ts and slab-allocator.ts): a hash index over typed-array rows, key and
+ * Layout (see item-table.ts and slab-allocator.ts): a hash index over typed-array rows, key and
  * value bytes in slab pages. A node holding millions of items holds no JS object per item.
  *
  * Invariants after every public method: `bytesStored ≤ maxMemory`, where bytesStored is the sum
@@ -16,11 +16,10 @@ import { CoarseClock } from './coarse-clock.js';
 import { LfuOrder } from './eviction/lfu.js';
 import { type EvictionOrder, newEvictionOrder } from './eviction/policy.js';
 import { ExpiryHeap } from './expiry-heap.js';
-import { copyBytes, entryCopy } from './item-copy.js';
+import { copyBytes, entryCopy, ValueCopier } from './item-copy.js';
 import { hashKeyBytes } from './key-bytes.js';
 import { applyDelta, isU64, parseU64 } from './numeric.js';
 import { PartitionLists } from './partitions.js';
-import { SlabAllocator } from './slab-allocator.js';
 import { NONE, SlotTable } from './slot-table.js';
 import {
   type CacheNodeOptions,
@@ -35,12 +34,12 @@ export class ByteStore {
   readonly maxItemBytes: number;
   readonly defaultTtlMs: number;
   readonly #table: SlotTable;
-  readonly #slab = new SlabAllocator();
   readonly #heap: ExpiryHeap;
   readonly #order: EvictionOrder;
   readonly #lfu: LfuOrder | undefined;
   readonly #partitions: PartitionLists;
   readonly #clock: CoarseClock;
+  readonly #copier = new ValueCopier();
   #hits = 0;
   #misses = 0;
   #evictions = 0;
@@ -87,89 +86,74 @@ export class ByteStore {
   // ── byte API ──────────────────────────────────────────────────────────────────────────────
 
   /**
-   * The slot holding `key[offset, offset + length)`, or -1 on a miss; counts one hit or miss and
-   * records the access. The slot number is valid until the next call that modifies the node.
-   * The key must be valid (the caller checked it); `hash` is `hashKeyBytes` of it.
+   * The item holding `key[offset, offset + length)`, or -1 on a miss; counts one hit or miss and
+   * records the access. The item number is valid until the next call that modifies the node.
+   * The key must be valid (the caller checked it).
    */
-  lookup(
-    key: Uint8Array,
-    offset: number,
-    length: number,
-    hash = hashKeyBytes(key, offset, length),
-  ): number {
-    const slot = this.#findLive(hash, key, offset, length);
-    if (slot === NONE) {
+  lookup(key: Uint8Array, offset: number, length: number): number {
+    const hash = hashKeyBytes(key, offset, length);
+    const item = this.#findLive(hash, key, offset, length);
+    if (item === NONE) {
       this.#misses++;
       return NONE;
     }
     this.#hits++;
     const t = this.#table;
-    t.countAccess(slot);
-    t.setLastAccessedMs(slot, this.#clock.now());
-    this.#order.access(slot);
-    return slot;
+    t.recordAccess(item, this.#clock.now());
+    this.#order.access(t.slotOf(item));
+    return item;
   }
 
   /**
    * Like `lookup` but invisible: no hit or miss counted, no access recorded (migration and
    * inspection read through this). An expired item is reclaimed and reported missing.
    */
-  peekBytes(
-    key: Uint8Array,
-    offset: number,
-    length: number,
-    hash = hashKeyBytes(key, offset, length),
-  ): number {
+  peekBytes(key: Uint8Array, offset: number, length: number): number {
+    const hash = hashKeyBytes(key, offset, length);
     return this.#findLive(hash, key, offset, length);
   }
 
-  /** TTL left on `slot` in ms (≥ 1), or 0 when it has no expiry. */
-  remainingTtlMs(slot: number): number {
-    const expiresAtMs = this.#table.expiresAtMs(slot);
+  /** TTL left on `item` in ms (≥ 1), or 0 when it has no expiry. */
+  remainingTtlMs(item: number): number {
+    const expiresAtMs = this.#table.expiresAtMs(item);
     return expiresAtMs === 0 ? 0 : Math.max(1, expiresAtMs - this.#clock.now());
   }
 
-  /** CAS unique of `slot` as a float64-exact integer (no BigInt). */
-  casNumberOf(slot: number): number {
-    return this.#table.cas(slot);
+  /** CAS unique of `item` as a float64-exact integer (no BigInt). */
+  casNumberOf(item: number): number {
+    return this.#table.cas(item);
   }
 
-  /** Files `slot` under another partition (a migration re-homing keys it keeps). */
-  setPartition(slot: number, partition: number): void {
+  /** Files `item` under another partition (a migration re-homing keys it keeps). */
+  setPartition(item: number, partition: number): void {
+    const slot = this.#table.slotOf(item);
     if (this.#table.partition[slot] === partition) return;
     this.#partitions.remove(slot);
     this.#partitions.add(slot, partition);
   }
 
-  valueLength(slot: number): number {
-    return this.#table.valueLength(slot);
+  valueLength(item: number): number {
+    return this.#table.valueLength(item);
   }
 
-  flagsOf(slot: number): number {
-    return this.#table.flags(slot);
+  flagsOf(item: number): number {
+    return this.#table.flags(item);
   }
 
-  casOf(slot: number): bigint {
-    return BigInt(this.#table.cas(slot));
+  casOf(item: number): bigint {
+    return BigInt(this.#table.cas(item));
   }
 
-  /** A view of the value of `slot`, valid until the node is next modified (see `getValue`). */
-  valueView(slot: number): Uint8Array {
+  /** A view of the value of `item`, valid until the node is next modified (see `getValue`). */
+  valueView(item: number): Uint8Array {
     const t = this.#table;
-    const page = this.#slab.pages[t.page(slot)]!;
     // a plain constructor call: `subarray` looks up the species constructor (~1.5× the cost)
-    const start = page.byteOffset + t.offset(slot) + t.keyLength(slot);
-    return new Uint8Array(page.buffer, start, t.valueLength(slot));
+    return new Uint8Array(t.bytesOf(item).buffer, t.valueOffset(item), t.valueLength(item));
   }
 
-  /** Copies the value of `slot` into `out` at `outOffset`; returns the bytes copied. */
-  copyValue(slot: number, out: Uint8Array, outOffset: number): number {
-    const t = this.#table;
-    const page = this.#slab.pages[t.page(slot)]!;
-    const start = t.offset(slot) + t.keyLength(slot);
-    const length = t.valueLength(slot);
-    copyBytes(page, start, length, out, outOffset);
-    return length;
+  /** Copies the value of `item` into `out` at `outOffset`; returns the bytes copied. */
+  copyValue(item: number, out: Uint8Array, outOffset: number): number {
+    return this.#copier.copyValue(this.#table, item, out, outOffset);
   }
 
   /**
@@ -188,8 +172,8 @@ export class ByteStore {
     flags: number,
     casUnique = 0n,
     partition = -1,
-    hash = hashKeyBytes(key, keyOffset, keyLength),
   ): StoreResult {
+    const hash = hashKeyBytes(key, keyOffset, keyLength);
     const existing = this.#findLive(hash, key, keyOffset, keyLength);
     const t = this.#table;
     switch (mode) {
@@ -240,15 +224,11 @@ export class ByteStore {
     return 'stored';
   }
 
-  deleteBytes(
-    key: Uint8Array,
-    offset: number,
-    length: number,
-    hash = hashKeyBytes(key, offset, length),
-  ): boolean {
-    const slot = this.#findLive(hash, key, offset, length);
-    if (slot === NONE) return false;
-    this.#remove(slot);
+  deleteBytes(key: Uint8Array, offset: number, length: number): boolean {
+    const hash = hashKeyBytes(key, offset, length);
+    const item = this.#findLive(hash, key, offset, length);
+    if (item === NONE) return false;
+    this.#remove(item);
     return true;
   }
 
@@ -259,23 +239,23 @@ export class ByteStore {
     length: number,
     delta: bigint,
     isIncrement: boolean,
-    hash = hashKeyBytes(key, offset, length),
   ): bigint | undefined {
+    const hash = hashKeyBytes(key, offset, length);
     if (!isU64(delta)) throw new InvalidArgumentError('invalid numeric delta argument');
-    const slot = this.#findLive(hash, key, offset, length);
-    if (slot === NONE) return undefined;
+    const item = this.#findLive(hash, key, offset, length);
+    if (item === NONE) return undefined;
     const t = this.#table;
-    const page = this.#slab.pages[t.page(slot)]!;
-    const valueStart = t.offset(slot) + t.keyLength(slot);
-    const current = parseU64(page, valueStart, t.valueLength(slot));
+    const page = t.bytesOf(item);
+    const valueStart = t.valueOffset(item);
+    const current = parseU64(page, valueStart, t.valueLength(item));
     if (current === undefined) throw new NotNumericError();
     const next = applyDelta(current, delta, isIncrement);
     const digits = Buffer.from(next.toString(), 'latin1');
-    const keyLength = t.keyLength(slot);
-    if (digits.length === t.valueLength(slot)) {
+    const keyLength = t.keyLength(item);
+    if (digits.length === t.valueLength(item)) {
       // same length: rewrite in place, keeping the item's position and partition
       page.set(digits, valueStart);
-      t.setCas(slot, ++this.#lastCas);
+      t.setCas(item, ++this.#lastCas);
       return next;
     }
     // a new length needs a new chunk: re-store with the same flags, expiry and partition.
@@ -284,10 +264,10 @@ export class ByteStore {
       throw new TooLargeError();
     }
     const keyCopy = page.slice(valueStart - keyLength, valueStart);
-    const flags = t.flags(slot);
-    const expiresAtMs = t.expiresAtMs(slot);
-    const partition = t.partition[slot]!;
-    this.#remove(slot);
+    const flags = t.flags(item);
+    const expiresAtMs = t.expiresAtMs(item);
+    const partition = t.partition[t.slotOf(item)]!;
+    this.#remove(item);
     this.#insert(
       hash,
       keyCopy,
@@ -303,23 +283,19 @@ export class ByteStore {
     return next;
   }
 
-  touchBytes(
-    key: Uint8Array,
-    offset: number,
-    length: number,
-    ttlMs: number,
-    hash = hashKeyBytes(key, offset, length),
-  ): boolean {
-    const slot = this.#findLive(hash, key, offset, length);
-    if (slot === NONE) return false;
+  touchBytes(key: Uint8Array, offset: number, length: number, ttlMs: number): boolean {
+    const hash = hashKeyBytes(key, offset, length);
+    const item = this.#findLive(hash, key, offset, length);
+    if (item === NONE) return false;
     const expiresAtMs = this.#expiryFor(ttlMs);
     if (expiresAtMs < 0) {
-      this.#remove(slot);
+      this.#remove(item);
       return true;
     }
-    this.#table.setExpiresAtMs(slot, expiresAtMs);
-    if (expiresAtMs === 0) this.#heap.remove(slot);
-    else this.#heap.upsert(slot);
+    const t = this.#table;
+    t.setExpiresAtMs(item, expiresAtMs);
+    if (expiresAtMs === 0) this.#heap.remove(t.slotOf(item));
+    else this.#heap.upsert(t.slotOf(item), expiresAtMs);
     return true;
   }
 
@@ -334,9 +310,8 @@ export class ByteStore {
     const now = this.#clock.now();
     let reclaimed = 0;
     while (reclaimed < maxEntries) {
-      const slot = this.#heap.peek();
-      if (slot === NONE || this.#table.expiresAtMs(slot) > now) break;
-      this.#remove(slot);
+      if (this.#heap.size === 0 || this.#heap.peekExpiresAtMs() > now) break;
+      this.#remove(this.#table.itemOf(this.#heap.peek()));
       this.#expired++;
       reclaimed++;
     }
@@ -351,7 +326,6 @@ export class ByteStore {
   /** Drops every item (memcached's flush_all). Counters other than sizes are kept. */
   flush(): void {
     this.#table.clear();
-    this.#slab.reset();
     this.#heap.clear();
     this.#order.clear();
     this.#partitions.clear();
@@ -368,9 +342,9 @@ export class ByteStore {
     const keys: Uint8Array[] = [];
     const t = this.#table;
     for (let slot = this.#partitions.first(partition); slot !== NONE; slot = t.partNext[slot]!) {
-      const page = this.#slab.pages[t.page(slot)]!;
-      const start = t.offset(slot);
-      keys.push(page.slice(start, start + t.keyLength(slot)));
+      const item = t.itemOf(slot);
+      const start = t.keyOffset(item);
+      keys.push(t.bytesOf(item).slice(start, start + t.keyLength(item)));
     }
     return keys;
   }
@@ -383,7 +357,7 @@ export class ByteStore {
       slot !== NONE;
       slot = this.#partitions.first(partition)
     ) {
-      this.#remove(slot);
+      this.#remove(this.#table.itemOf(slot));
       dropped++;
     }
     return dropped;
@@ -398,7 +372,7 @@ export class ByteStore {
       bytesStored: this.#bytesStored,
       entryCount: this.#table.count,
       physicalBytes:
-        this.#slab.physicalBytes +
+        this.#table.slab.physicalBytes +
         this.#table.physicalBytes +
         this.#heap.physicalBytes +
         (this.#lfu?.physicalBytes ?? 0),
@@ -417,15 +391,15 @@ export class ByteStore {
 
   /** Like `find`, but an expired item is reclaimed (counted once) and reported missing. */
   #findLive(hash: number, key: Uint8Array, offset: number, length: number): number {
-    const slot = this.#table.find(hash, key, offset, length, this.#slab);
-    if (slot === NONE) return NONE;
-    const expiresAtMs = this.#table.expiresAtMs(slot);
+    const item = this.#table.find(hash, key, offset, length);
+    if (item === NONE) return NONE;
+    const expiresAtMs = this.#table.expiresAtMs(item);
     if (expiresAtMs !== 0 && expiresAtMs <= this.#clock.now()) {
-      this.#remove(slot);
+      this.#remove(item);
       this.#expired++;
       return NONE;
     }
-    return slot;
+    return item;
   }
 
   #insert(
@@ -442,47 +416,42 @@ export class ByteStore {
   ): void {
     const itemBytes = keyLength + valueLength;
     this.#makeRoom(itemBytes);
-    const pageNumber = this.#slab.alloc(itemBytes);
-    const at = this.#slab.allocatedOffset;
-    const page = this.#slab.pages[pageNumber]!;
+    const t = this.#table;
+    const item = t.allocate(keyLength, valueLength);
+    const page = t.bytesOf(item);
+    const at = t.keyOffset(item);
     copyBytes(key, keyOffset, keyLength, page, at);
     copyBytes(value, valueOffset, valueLength, page, at + keyLength);
-    const t = this.#table;
-    const slot = t.allocate();
     const now = this.#clock.now();
-    t.setHash(slot, hash);
-    t.setChunk(slot, pageNumber, at, keyLength);
-    t.setValueLength(slot, valueLength);
-    t.setFlags(slot, flags);
-    t.setCas(slot, ++this.#lastCas);
-    t.setExpiresAtMs(slot, expiresAtMs);
-    t.setCreatedAtMs(slot, now);
-    t.setLastAccessedMs(slot, now);
-    t.setAccessCount(slot, 0);
-    t.link(slot);
+    t.setFlags(item, flags);
+    t.setCas(item, ++this.#lastCas);
+    t.setExpiresAtMs(item, expiresAtMs);
+    t.setCreatedAtMs(item, now);
+    t.setLastAccessedMs(item, now);
+    t.link(item, hash);
+    const slot = t.slotOf(item);
     this.#order.insert(slot);
     this.#partitions.add(slot, partition < 0 ? hash >>> 24 : partition);
-    if (expiresAtMs !== 0) this.#heap.upsert(slot);
+    if (expiresAtMs !== 0) this.#heap.upsert(slot, expiresAtMs);
     this.#bytesStored += itemBytes;
   }
 
-  /** True when a new item of `itemBytes` can reuse `slot`'s chunk without any eviction. */
-  #canOverwrite(slot: number, itemBytes: number): boolean {
+  /** True when a new item of `itemBytes` can reuse `item`'s chunk without any eviction. */
+  #canOverwrite(item: number, itemBytes: number): boolean {
     const t = this.#table;
-    const oldBytes = t.keyLength(slot) + t.valueLength(slot);
+    const oldBytes = t.keyLength(item) + t.valueLength(item);
     return (
-      SlabAllocator.chunkBytes(oldBytes) === SlabAllocator.chunkBytes(itemBytes) &&
-      this.#bytesStored - oldBytes + itemBytes <= this.maxMemory
+      t.fitsInPlace(item, itemBytes) && this.#bytesStored - oldBytes + itemBytes <= this.maxMemory
     );
   }
 
   /**
-   * Replaces the value of `slot` in its own chunk: the cheap path of a set over an existing key
+   * Replaces the value of `item` in its own chunk: the cheap path of a set over an existing key
    * (no unlink, no free and alloc). The item counts as new: fresh CAS, times and hit count, and
    * a new place in the eviction order.
    */
   #overwrite(
-    slot: number,
+    item: number,
     value: Uint8Array,
     valueOffset: number,
     valueLength: number,
@@ -491,78 +460,71 @@ export class ByteStore {
     partition: number,
   ): void {
     const t = this.#table;
-    const keyLength = t.keyLength(slot);
-    this.#bytesStored += valueLength - t.valueLength(slot);
-    copyBytes(
-      value,
-      valueOffset,
-      valueLength,
-      this.#slab.pages[t.page(slot)]!,
-      t.offset(slot) + keyLength,
-    );
+    this.#bytesStored += valueLength - t.valueLength(item);
+    copyBytes(value, valueOffset, valueLength, t.bytesOf(item), t.valueOffset(item));
     const now = this.#clock.now();
-    t.setValueLength(slot, valueLength);
-    t.setFlags(slot, flags);
-    t.setCas(slot, ++this.#lastCas);
-    t.setCreatedAtMs(slot, now);
-    t.setLastAccessedMs(slot, now);
-    t.setAccessCount(slot, 0);
+    t.setValueLength(item, valueLength);
+    t.setFlags(item, flags);
+    t.setCas(item, ++this.#lastCas);
+    t.setCreatedAtMs(item, now);
+    t.setLastAccessedMs(item, now);
+    t.resetAccessCount(item);
+    const slot = t.slotOf(item);
     this.#order.remove(slot);
     this.#order.insert(slot);
-    const wanted = partition < 0 ? t.hash(slot) >>> 24 : partition;
+    const wanted = partition < 0 ? t.hash(item) >>> 24 : partition;
     if (wanted !== t.partition[slot]) {
       this.#partitions.remove(slot);
       this.#partitions.add(slot, wanted);
     }
-    const hadTtl = t.expiresAtMs(slot) !== 0;
-    t.setExpiresAtMs(slot, expiresAtMs);
-    if (expiresAtMs !== 0) this.#heap.upsert(slot);
+    const hadTtl = t.expiresAtMs(item) !== 0;
+    t.setExpiresAtMs(item, expiresAtMs);
+    if (expiresAtMs !== 0) this.#heap.upsert(slot, expiresAtMs);
     else if (hadTtl) this.#heap.remove(slot);
   }
 
-  #remove(slot: number): void {
+  #remove(item: number): void {
     const t = this.#table;
-    const itemBytes = t.keyLength(slot) + t.valueLength(slot);
-    t.unlink(slot);
+    const itemBytes = t.keyLength(item) + t.valueLength(item);
+    const slot = t.slotOf(item);
+    t.unlink(item);
     this.#order.remove(slot);
     this.#partitions.remove(slot);
-    if (t.expiresAtMs(slot) !== 0) this.#heap.remove(slot);
-    this.#slab.free(t.page(slot), t.offset(slot), itemBytes);
-    t.release(slot);
+    if (t.expiresAtMs(item) !== 0) this.#heap.remove(slot);
+    t.release(item);
     this.#bytesStored -= itemBytes;
   }
 
   /** Evicts by policy until `itemBytes` more fit; expired items go first and count as expired. */
   #makeRoom(itemBytes: number): void {
     while (this.#bytesStored + itemBytes > this.maxMemory) {
-      const soonest = this.#heap.peek();
-      if (soonest !== NONE && this.#table.expiresAtMs(soonest) <= this.#clock.now()) {
-        this.#remove(soonest);
+      if (this.#heap.size > 0 && this.#heap.peekExpiresAtMs() <= this.#clock.now()) {
+        this.#remove(this.#table.itemOf(this.#heap.peek()));
         this.#expired++;
         continue;
       }
       const victim = this.#order.victim();
       if (victim === NONE) return; // empty: cannot happen while itemBytes ≤ maxMemory
-      this.#remove(victim);
+      this.#remove(this.#table.itemOf(victim));
       this.#evictions++;
     }
   }
 
   /** append/prepend: the old value and the new bytes joined, same flags, expiry and partition. */
   #concat(
-    slot: number,
+    item: number,
     mode: 'append' | 'prepend',
     value: Uint8Array,
     offset: number,
     length: number,
   ): StoreResult {
     const t = this.#table;
-    const keyLength = t.keyLength(slot);
-    const oldLength = t.valueLength(slot);
+    const keyLength = t.keyLength(item);
+    const oldLength = t.valueLength(item);
     const total = oldLength + length;
     if (total > this.maxItemBytes || keyLength + total > this.maxMemory) throw new TooLargeError();
-    const page = this.#slab.pages[t.page(slot)]!;
-    const at = t.offset(slot);
+    const page = t.bytesOf(item);
+    const at = t.keyOffset(item);
     const joined = new Uint8Array(keyLength + total);
     joined.set(page.subarray(at, at + keyLength), 0);
     const added = value.subarray(offset, offset + length);
@@ -572,17 +534,17 @@ export class ByteStore {
       mode === 'append' ? added : old,
       keyLength + (mode === 'append' ? oldLength : length),
     );
-    const hash = t.hash(slot);
-    const flags = t.flags(slot);
-    const expiresAt = t.expiresAtMs(slot);
-    const partition = t.partition[slot]!;
-    this.#remove(slot);
+    const hash = t.hash(item);
+    const flags = t.flags(item);
+    const expiresAt = t.expiresAtMs(item);
+    const partition = t.partition[t.slotOf(item)]!;
+    this.#remove(item);
     this.#insert(hash, joined, 0, keyLength, joined, keyLength, total, flags, expiresAt, partition);
     return 'stored';
   }
 
-  /** A copy of `slot` as a CacheEntry (what `CacheNode.get` hands out). */
-  entryAt(slot: number): CacheEntry {
-    return entryCopy(this.#table, this.#slab, slot);
+  /** A copy of `item` as a CacheEntry (what `CacheNode.get` hands out). */
+  entryAt(item: number): CacheEntry {
+    return entryCopy(this.#table, item);
   }
 }

@@ -37,16 +37,21 @@ export class ExpiryHeap {
     return this.size > 0 ? this.#heap[0]! : NONE;
   }
 
+  /** When the slot `peek` returns expires (Infinity when the heap is empty). */
+  peekExpiresAtMs(): number {
+    return this.size > 0 ? this.#keys[0]! : Number.POSITIVE_INFINITY;
+  }
+
   has(slot: number): boolean {
     return this.#pos.length > 0 && this.#pos[slot]! !== 0;
   }
 
-  /** Adds `slot`, or repositions it after its `expiresAtMs` changed. */
-  upsert(slot: number): void {
+  /** Adds `slot` to expire at `expiresAtMs`, or moves it there. */
+  upsert(slot: number, expiresAtMs: number): void {
     if (this.#pos.length === 0) this.#pos = new Int32Array(this.#table.capacity);
     const at = this.#pos[slot]! - 1;
     if (at !== NONE) {
-      this.#keys[at] = this.#table.expiresAtMs(slot);
+      this.#keys[at] = expiresAtMs;
       this.#siftUp(at);
       this.#siftDown(this.#pos[slot]! - 1);
       return;
@@ -60,7 +65,7 @@ export class ExpiryHeap {
       this.#keys = keys;
     }
     this.#heap[this.size] = slot;
-    this.#keys[this.size] = this.#table.expiresAtMs(slot);
+    this.#keys[this.size] = expiresAtMs;
     this.#pos[slot] = this.size + 1;
     this.size++;
     this.#siftUp(this.size - 1);

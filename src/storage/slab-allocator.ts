@@ -1,20 +1,25 @@
 /**
- * Key and value bytes live in large page buffers carved into fixed-size chunks, memcached-style:
+ * Items live in large page buffers carved into fixed-size chunks, memcached-style:
  *
- *   class 0 (8 B)    page ─ [chunk][chunk][chunk] …      free stack: (page, offset) …
- *   class 13 (112 B) page ─ [chunk][chunk] …  page ─ […]
+ *   class 0 (8 B)    page ─ [chunk][chunk][chunk] …      free stack: chunk address …
+ *   class 20 (168 B) page ─ [chunk][chunk] …  page ─ […]
  *   …
  *   huge (> 512 KiB)       a buffer of its own per item, dropped on free
  *
- * A chunk is located by two int32s, its page number and its offset in the page, so no JS object
- * exists per item (and no float division or modulo runs per lookup). Classes step by 8 bytes up to 512 B (small items waste
- * at most 7 bytes), then by 12.5%. A class's first page is small (64 KiB) so that a small node
- * does not reserve a MiB per class; later pages are 1 MiB.
+ * A chunk is named by one int32, its address: page number << 17 | offset / 8 (chunks are
+ * 8-byte aligned), so no JS object exists per item and a hash chain can hold addresses. Each
+ * page has int32, float64 and DataView views next to its bytes, so that an item's header
+ * fields (slot-table.ts) are read in place. Classes step by 8 bytes up to 512 B (small items
+ * waste at most 7 bytes), then by 12.5%. A class's first page is small (64 KiB) so that a
+ * small node does not reserve a MiB per class; later pages are 1 MiB. 2^14 page numbers of at
+ * most 1 MiB each (huge items aside) bound a node at 16 GiB of chunks.
  *
  * Pages are never handed from one class to another (memcached's "slab calcification"): after a
  * big shift in item sizes, `physicalBytes` can exceed the live bytes. It is reported so that
  * `maxMemory` can be set from what the process really holds.
  */
+
+import { OutOfMemoryError } from '../errors.js';
 
 /** The size of a full page. */
 const PAGE_STRIDE = 1 << 20;
@@ -38,7 +43,11 @@ function buildClassSizes(): Float64Array {
 
 const CLASS_SIZES = buildClassSizes();
 const HUGE = -1;
-const EMPTY = new Uint8Array(0);
+const EMPTY = new ArrayBuffer(0);
+/** Address layout: page number above, offset in 8-byte units below. */
+export const PAGE_SHIFT = 17;
+export const UNIT_MASK = (1 << PAGE_SHIFT) - 1;
+const MAX_PAGES = 1 << 14;
 
 /** Size class for `size` bytes, or HUGE. */
 function classOf(size: number): number {
@@ -55,28 +64,31 @@ function classOf(size: number): number {
   return lo;
 }
 
-/** A growable stack of free chunks as (page, offset) pairs. */
+/** A growable stack of free chunk addresses. */
 class ChunkStack {
-  items = new Int32Array(32);
+  items = new Int32Array(16);
   length = 0;
   /** Pushes one chunk; returns the bytes the stack's own array grew by (usually 0). */
-  push(page: number, offset: number): number {
+  push(address: number): number {
     let grownBy = 0;
-    if (this.length + 2 > this.items.length) {
+    if (this.length === this.items.length) {
       const grown = new Int32Array(this.items.length * 2);
       grown.set(this.items);
       grownBy = grown.byteLength - this.items.byteLength;
       this.items = grown;
     }
-    this.items[this.length++] = page;
-    this.items[this.length++] = offset;
+    this.items[this.length++] = address;
     return grownBy;
   }
 }
 
 export class SlabAllocator {
-  /** Page buffers by page number; a freed huge page is EMPTY until reused. */
+  /** Page bytes by page number; a freed huge page is empty until reused. */
   readonly pages: Uint8Array[] = [];
+  /** The same pages as int32 words, float64s and a DataView (one of each per page). */
+  readonly words: Int32Array[] = [];
+  readonly doubles: Float64Array[] = [];
+  readonly views: DataView[] = [];
   readonly #free: ChunkStack[] = [];
   /** Per class: the page being carved and the next unused offset in it. */
   readonly #carvePage = new Int32Array(CLASS_SIZES.length).fill(-1);
@@ -84,8 +96,6 @@ export class SlabAllocator {
   readonly #pageCount = new Int32Array(CLASS_SIZES.length);
   readonly #freePageNumbers: number[] = [];
   #physicalBytes = 0;
-  /** Offset within its page of the chunk the last `alloc` returned. */
-  allocatedOffset = 0;
 
   constructor() {
     for (let c = 0; c < CLASS_SIZES.length; c++) {
@@ -109,21 +119,24 @@ export class SlabAllocator {
     return c === HUGE ? size : CLASS_SIZES[c]!;
   }
 
+  static pageOf(address: number): number {
+    return address >>> PAGE_SHIFT;
+  }
+
+  /** Byte offset of the chunk at `address` in its page. */
+  static offsetOf(address: number): number {
+    return (address & UNIT_MASK) << 3;
+  }
+
   /**
-   * Reserves `size` bytes: returns the page number and leaves the offset in
-   * `allocatedOffset`. O(1), or one page allocation.
+   * Reserves `size` bytes and returns the chunk's address. O(1), or one page allocation.
+   * Throws OutOfMemoryError when the node has no page number left.
    */
   alloc(size: number): number {
     const c = classOf(size);
-    if (c === HUGE) {
-      this.allocatedOffset = 0;
-      return this.#newPage(size);
-    }
+    if (c === HUGE) return this.#newPage(size) << PAGE_SHIFT;
     const free = this.#free[c]!;
-    if (free.length > 0) {
-      this.allocatedOffset = free.items[--free.length]!;
-      return free.items[--free.length]!;
-    }
+    if (free.length > 0) return free.items[--free.length]!;
     const chunk = CLASS_SIZES[c]!;
     let page = this.#carvePage[c]!;
     if (page < 0 || this.#carveOffset[c]! + chunk > this.pages[page]!.length) {
@@ -133,26 +146,30 @@ export class SlabAllocator {
       this.#carvePage[c] = page;
       this.#carveOffset[c] = 0;
     }
-    this.allocatedOffset = this.#carveOffset[c]!;
-    this.#carveOffset[c] = this.allocatedOffset + chunk;
-    return page;
+    const offset = this.#carveOffset[c]!;
+    this.#carveOffset[c] = offset + chunk;
+    return (page << PAGE_SHIFT) | (offset >>> 3);
   }
 
-  /** Returns the chunk at (`page`, `offset`), which was allocated with the same `size`. */
-  free(page: number, offset: number, size: number): void {
+  /** Returns the chunk at `address`, which was allocated with the same `size`. */
+  free(address: number, size: number): void {
     const c = classOf(size);
     if (c !== HUGE) {
-      this.#physicalBytes += this.#free[c]!.push(page, offset);
+      this.#physicalBytes += this.#free[c]!.push(address);
       return;
     }
-    this.#physicalBytes -= this.pages[page]!.length;
-    this.pages[page] = EMPTY;
+    const page = address >>> PAGE_SHIFT;
+    this.#physicalBytes -= this.pages[page]!.buffer.byteLength;
+    this.#setPage(page, EMPTY, 0);
     this.#freePageNumbers.push(page);
   }
 
   /** Drops every page (flush). */
   reset(): void {
     this.pages.length = 0;
+    this.words.length = 0;
+    this.doubles.length = 0;
+    this.views.length = 0;
     this.#freePageNumbers.length = 0;
     this.#carvePage.fill(-1);
     this.#pageCount.fill(0);
@@ -164,14 +181,24 @@ export class SlabAllocator {
   }
 
   #newPage(bytes: number): number {
-    const buffer = new Uint8Array(bytes);
-    this.#physicalBytes += bytes;
-    const reused = this.#freePageNumbers.pop();
-    if (reused !== undefined) {
-      this.pages[reused] = buffer;
-      return reused;
+    let page = this.#freePageNumbers.pop();
+    if (page === undefined) {
+      if (this.pages.length === MAX_PAGES) {
+        throw new OutOfMemoryError('out of memory: a node holds at most 16384 slab pages');
+      }
+      page = this.pages.length;
     }
-    this.pages.push(buffer);
-    return this.pages.length - 1;
+    // whole 8-byte words, so that the int32 and float64 views cover every chunk
+    const buffer = new ArrayBuffer(Math.ceil(bytes / 8) * 8);
+    this.#physicalBytes += buffer.byteLength;
+    this.#setPage(page, buffer, bytes);
+    return page;
+  }
+
+  #setPage(page: number, buffer: ArrayBuffer, bytes: number): void {
+    this.pages[page] = new Uint8Array(buffer, 0, bytes);
+    this.words[page] = new Int32Array(buffer);
+    this.doubles[page] = new Float64Array(buffer);
+    this.views[page] = new DataView(buffer);
   }
 }

@@ -1,54 +1,59 @@
 /**
- * The per-entry metadata of a node, indexed by slot number, plus the hash index over it:
+ * The items of a node, named by slot number, and the hash index over them:
  *
- *   buckets[hash & mask] ─► slot ─chain─► slot ─chain─► -1
+ *   buckets[hash & mask] ─► chunk ─chain─► chunk ─chain─► -1      (chunk addresses)
  *
- *   rows (56 bytes per slot; a float64 view and an int32 view of one ArrayBuffer)
- *   ┌─────────────┬─────┬──────────────┬────────────┬──────┬─────────────────┬──────┬───────┬──────────┬─────────────┬───────┐
- *   │ expiresAtMs │ cas │ lastAccessed │ createdSec │ page │ offset | keyLen │ hash │ chain │ valueLen │ accessCount │ flags │
- *   └─────────────┴─────┴──────────────┴────────────┴──────┴─────────────────┴──────┴───────┴──────────┴─────────────┴───────┘
- *   columns: next, prev (eviction order); partition, partNext, partPrev
+ *   an item's chunk in a slab page (slab-allocator.ts), memcached-style: a 48-byte header, key, value
+ *   ┌─────────────┬─────┬──────────────┬───────┬──────┬──────────┬───────────────────┬───────┬────────────┬─────┬───────┐
+ *   │ expiresAtMs │ cas │ lastAccessed │ chain │ slot │ valueLen │ keyLen | accesses │ flags │ createdSec │ key │ value │
+ *   └─────────────┴─────┴──────────────┴───────┴──────┴──────────┴───────────────────┴───────┴────────────┴─────┴───────┘
+ *   columns by slot: chunk (its address; NONE when free), next, prev (eviction order),
+ *   partition, partNext, partPrev
  *
- * The offset in a page is below 2^20 and a key at most 250 bytes, so they share one int32; the
- * creation time is kept in whole seconds (like memcached's item time). That keeps a slot at 76
- * bytes, which with 112 bytes of key and value puts a node under memcached's bytes per item.
+ * A lookup reads its bucket and then one chunk, whose first line holds everything a read
+ * needs (lengths, expiry, flags, CAS) next to the key, with the value right after: two
+ * dependent cache misses. (The first layout kept the header in a row of its own: bucket → row
+ * → slab was three, and lookups at 100k keys were ~20% slower.) The eviction links stay
+ * columns of their own: a hit relinks three neighbours, and 8 bytes per slot stay in cache where
+ * whole chunks would not. Slot numbers stay dense, so that the policies, the expiry heap and the
+ * partition lists keep plain columns indexed by slot; a slot's chunk holds its slot number back.
  *
- * A lookup touches its bucket, one row and the slab bytes: one column per field (the first
- * layout tried) cost a cache miss per field. The eviction links stay columns of their own: a
- * hit relinks three neighbours, and 8 bytes per slot stay in cache where 64-byte rows would
- * not (measured: 2× slower lookups with the links inside the rows). Key and value
- * bytes sit in the slab allocator at (page, offset) (key first, then value); keyLen 0 marks a free
- * slot. Freed slots go on a stack and are reused first. Rows are reserved up front (zeroed
- * memory the OS only commits when a row is first written) and grow by 1.5× past that (amortised
- * O(1)); the bucket array doubles when entries outnumber buckets, so chains stay short.
+ * Every byte of the header counts: 48 header bytes, 24 of columns and a 4-byte bucket put a node
+ * of 12-byte keys and 100-byte values under memcached's bytes per item (192 B). So the key's
+ * hash is not kept (chains compare lengths, then bytes; unlinking and rehashing hash the key
+ * again), the key length (≤ 250) shares a word with a 24-bit saturating access count, and the
+ * creation time is kept in whole seconds (like memcached's item time). Freed slots go on a stack
+ * and are reused first; the columns are reserved up front (zeroed memory the OS only commits
+ * when first written) and grow by 1.5× past that; the bucket array doubles when items outnumber
+ * buckets, so chains stay short.
  */
 
-import type { SlabAllocator } from './slab-allocator.js';
+import { hashKeyBytes } from './key-bytes.js';
+import { PAGE_SHIFT, SlabAllocator, UNIT_MASK } from './slab-allocator.js';
 
 export const NONE = -1;
 
-// Field positions: float64 fields in units of 8 bytes, int32 fields in units of 4 bytes.
-const ROW_F64 = 7;
-const ROW_I32 = 14;
+/** Bytes before an item's key in its chunk. */
+export const HEADER_BYTES = 48;
+// Header fields: float64 fields in units of 8 bytes, int32 fields in units of 4 bytes.
 const F_EXPIRES = 0;
 const F_CAS = 1;
 const F_ACCESSED = 2;
-const I_CREATED_SEC = 6;
-const I_PAGE = 7;
-/** offset in the page | key length << 20 */
-const I_OFFSET_KEY = 8;
-const I_HASH = 9;
-const I_CHAIN = 10;
-const I_VALUE_LENGTH = 11;
-const I_ACCESS_COUNT = 12;
-const I_FLAGS = 13;
-const KEY_SHIFT = 20;
-const OFFSET_MASK = (1 << KEY_SHIFT) - 1;
-const ROW_BYTES = 56;
-/** Row bytes + columns (4 + 4 + 4 + 4 + 4) per slot: 76. */
-const SLOT_BYTES = ROW_BYTES + 20;
+const I_CHAIN = 6;
+const I_SLOT = 7;
+const I_VALUE_LENGTH = 8;
+/** key length (≤ 250) in the low byte, the access count above it */
+const I_KEY_COUNT = 9;
+const I_FLAGS = 10;
+const I_CREATED_SEC = 11;
+const KEY_MASK = 0xff;
+const COUNT_ONE = 1 << 8;
+/** The access count saturates here: 24 bits. */
+export const MAX_ACCESS_COUNT = 0xffffff;
+/** Column bytes per slot: chunk, next, prev, partition, partNext, partPrev. */
+const SLOT_BYTES = 24;
 
-type Column = Float64Array | Uint32Array | Int32Array;
+type Column = Uint32Array | Int32Array;
 
 function grown<T extends Column>(column: T, capacity: number): T {
   const next = new (column.constructor as new (n: number) => T)(capacity);
@@ -58,8 +63,8 @@ function grown<T extends Column>(column: T, capacity: number): T {
 
 export class SlotTable {
   capacity: number;
-  #f64: Float64Array;
-  #i32: Int32Array;
+  readonly slab: SlabAllocator;
+  #chunk: Int32Array;
   #next: Int32Array;
   #prev: Int32Array;
   partition: Uint32Array;
@@ -72,73 +77,105 @@ export class SlotTable {
   /** Slots below this have been handed out at least once. */
   highWater = 0;
   count = 0;
-  /** Called after the rows grew, so that policy-owned columns can follow. */
+  /** Called after the columns grew, so that policy-owned columns can follow. */
   onGrow: ((capacity: number) => void) | undefined;
 
-  constructor(initialCapacity: number) {
+  constructor(initialCapacity: number, slab = new SlabAllocator()) {
     const cap = Math.max(16, initialCapacity);
     this.capacity = cap;
-    const rows = new ArrayBuffer(cap * ROW_BYTES);
-    this.#f64 = new Float64Array(rows);
-    this.#i32 = new Int32Array(rows);
+    this.slab = slab;
+    this.#chunk = new Int32Array(cap);
     this.#next = new Int32Array(cap);
     this.#prev = new Int32Array(cap);
     this.partition = new Uint32Array(cap);
     this.partNext = new Int32Array(cap);
     this.partPrev = new Int32Array(cap);
-    // Buckets follow the entry count, not the capacity: filling them touches every page, while
-    // reserved but unused rows cost no resident memory.
+    // Buckets follow the item count, not the capacity: filling them touches every page, while
+    // reserved but unused columns cost no resident memory.
     this.buckets = new Int32Array(1024).fill(NONE);
     this.#mask = 1023;
   }
 
-  // Field accessors: small enough for V8 to inline; they keep the row arithmetic in one place.
-  /** Slab page of the item's bytes (key, then value). */
-  page(slot: number): number {
-    return this.#i32[slot * ROW_I32 + I_PAGE]!;
+  // Header accessors take an item (its chunk address), so that a read goes straight to the
+  // chunk; they are small enough for V8 to inline and keep the header arithmetic in one place.
+  #words(item: number): Int32Array {
+    return this.slab.words[item >>> PAGE_SHIFT]!;
   }
-  /** Offset of the item's bytes in its page. */
-  offset(slot: number): number {
-    return this.#i32[slot * ROW_I32 + I_OFFSET_KEY]! & OFFSET_MASK;
+  #doubles(item: number): Float64Array {
+    return this.slab.doubles[item >>> PAGE_SHIFT]!;
   }
-  /** Places the item's bytes; a zero key length marks the slot free. */
-  setChunk(slot: number, page: number, offset: number, keyLength: number): void {
-    this.#i32[slot * ROW_I32 + I_PAGE] = page;
-    this.#i32[slot * ROW_I32 + I_OFFSET_KEY] = offset | (keyLength << KEY_SHIFT);
+  /** int32 index of the item's header in its page. */
+  #at(item: number): number {
+    return (item & UNIT_MASK) << 1;
+  }
+
+  /** The item held by `slot`. */
+  itemOf(slot: number): number {
+    return this.#chunk[slot]!;
+  }
+  /** The slot of `item` (what the eviction order, the heap and the partitions link). */
+  slotOf(item: number): number {
+    return this.#getI32(item, I_SLOT);
+  }
+  #getI32(item: number, field: number): number {
+    return this.#words(item)[this.#at(item) + field]!;
+  }
+  #setI32(item: number, field: number, value: number): void {
+    this.#words(item)[this.#at(item) + field] = value;
+  }
+  #getF64(item: number, field: number): number {
+    return this.#doubles(item)[(this.#at(item) >> 1) + field]!;
+  }
+  #setF64(item: number, field: number, value: number): void {
+    this.#doubles(item)[(this.#at(item) >> 1) + field] = value;
+  }
+
+  /** The page holding the item's bytes (key at `keyOffset`, then the value). */
+  bytesOf(item: number): Uint8Array {
+    return this.slab.pages[item >>> PAGE_SHIFT]!;
+  }
+  /** The same page as a DataView (word-wide copies). */
+  viewOf(item: number): DataView {
+    return this.slab.views[item >>> PAGE_SHIFT]!;
+  }
+  /** Offset of the item's key in its page. */
+  keyOffset(item: number): number {
+    return (this.#at(item) << 2) + HEADER_BYTES;
+  }
+  /** Offset of the item's value in its page. */
+  valueOffset(item: number): number {
+    return this.keyOffset(item) + this.keyLength(item);
   }
   /** Absolute expiry, 0 for none. */
-  expiresAtMs(slot: number): number {
-    return this.#f64[slot * ROW_F64 + F_EXPIRES]!;
+  expiresAtMs(item: number): number {
+    return this.#getF64(item, F_EXPIRES);
   }
-  setExpiresAtMs(slot: number, value: number): void {
-    this.#f64[slot * ROW_F64 + F_EXPIRES] = value;
+  setExpiresAtMs(item: number, value: number): void {
+    this.#setF64(item, F_EXPIRES, value);
   }
   /** CAS unique as a float64 integer (exact below 2^53, which a node never reaches). */
-  cas(slot: number): number {
-    return this.#f64[slot * ROW_F64 + F_CAS]!;
+  cas(item: number): number {
+    return this.#getF64(item, F_CAS);
   }
-  setCas(slot: number, value: number): void {
-    this.#f64[slot * ROW_F64 + F_CAS] = value;
+  setCas(item: number, value: number): void {
+    this.#setF64(item, F_CAS, value);
   }
   /** Creation time, to the second. */
-  createdAtMs(slot: number): number {
-    return (this.#i32[slot * ROW_I32 + I_CREATED_SEC]! >>> 0) * 1000;
+  createdAtMs(item: number): number {
+    return (this.#getI32(item, I_CREATED_SEC) >>> 0) * 1000;
   }
-  setCreatedAtMs(slot: number, value: number): void {
-    this.#i32[slot * ROW_I32 + I_CREATED_SEC] = Math.floor(value / 1000);
+  setCreatedAtMs(item: number, value: number): void {
+    this.#setI32(item, I_CREATED_SEC, Math.floor(value / 1000));
   }
-  lastAccessedMs(slot: number): number {
-    return this.#f64[slot * ROW_F64 + F_ACCESSED]!;
+  lastAccessedMs(item: number): number {
+    return this.#getF64(item, F_ACCESSED);
   }
-  setLastAccessedMs(slot: number, value: number): void {
-    this.#f64[slot * ROW_F64 + F_ACCESSED] = value;
+  setLastAccessedMs(item: number, value: number): void {
+    this.#setF64(item, F_ACCESSED, value);
   }
-  /** Hash-table hash (uint32 stored as int32). */
-  hash(slot: number): number {
-    return this.#i32[slot * ROW_I32 + I_HASH]!;
-  }
-  setHash(slot: number, value: number): void {
-    this.#i32[slot * ROW_I32 + I_HASH] = value;
+  /** The hash-table hash of the item's key (computed again: the header does not keep it). */
+  hash(item: number): number {
+    return hashKeyBytes(this.bytesOf(item), this.keyOffset(item), this.keyLength(item));
   }
   /** Eviction-order links, used by every policy. */
   next(slot: number): number {
@@ -153,103 +190,133 @@ export class SlotTable {
   setPrev(slot: number, value: number): void {
     this.#prev[slot] = value;
   }
-  valueLength(slot: number): number {
-    return this.#i32[slot * ROW_I32 + I_VALUE_LENGTH]!;
+  keyLength(item: number): number {
+    return this.#getI32(item, I_KEY_COUNT) & KEY_MASK;
   }
-  setValueLength(slot: number, value: number): void {
-    this.#i32[slot * ROW_I32 + I_VALUE_LENGTH] = value;
+  valueLength(item: number): number {
+    return this.#getI32(item, I_VALUE_LENGTH);
   }
-  keyLength(slot: number): number {
-    return this.#i32[slot * ROW_I32 + I_OFFSET_KEY]! >>> KEY_SHIFT;
+  /** A new value length; the item must still fit its chunk (see `fitsInPlace`). */
+  setValueLength(item: number, value: number): void {
+    this.#setI32(item, I_VALUE_LENGTH, value);
   }
-  accessCount(slot: number): number {
-    return this.#i32[slot * ROW_I32 + I_ACCESS_COUNT]!;
+  accessCount(item: number): number {
+    return this.#getI32(item, I_KEY_COUNT) >>> 8;
   }
-  /** Counts a hit, saturating at 2^31 - 1. */
-  countAccess(slot: number): void {
-    const at = slot * ROW_I32 + I_ACCESS_COUNT;
-    if (this.#i32[at]! < 0x7fffffff) this.#i32[at]!++;
+  /** Counts a hit and records its time (the access count saturates at MAX_ACCESS_COUNT). */
+  recordAccess(item: number, nowMs: number): void {
+    const words = this.#words(item);
+    const at = this.#at(item);
+    const keyCount = words[at + I_KEY_COUNT]!;
+    if (keyCount >>> 8 < MAX_ACCESS_COUNT) words[at + I_KEY_COUNT] = keyCount + COUNT_ONE;
+    this.#doubles(item)[(at >> 1) + F_ACCESSED] = nowMs;
   }
-  setAccessCount(slot: number, value: number): void {
-    this.#i32[slot * ROW_I32 + I_ACCESS_COUNT] = value;
+  /** Restarts the access count (an overwritten item counts as new). */
+  resetAccessCount(item: number): void {
+    this.#setI32(item, I_KEY_COUNT, this.keyLength(item));
   }
   /** memcached's 32-bit client flags. */
-  flags(slot: number): number {
-    return this.#i32[slot * ROW_I32 + I_FLAGS]! >>> 0;
+  flags(item: number): number {
+    return this.#getI32(item, I_FLAGS) >>> 0;
   }
-  setFlags(slot: number, value: number): void {
-    this.#i32[slot * ROW_I32 + I_FLAGS] = value;
+  setFlags(item: number, value: number): void {
+    this.#setI32(item, I_FLAGS, value);
+  }
+
+  /** True when key and value of `itemBytes` in total fit the chunk `item` already has. */
+  fitsInPlace(item: number, itemBytes: number): boolean {
+    const held = HEADER_BYTES + this.keyLength(item) + this.valueLength(item);
+    return SlabAllocator.chunkBytes(held) === SlabAllocator.chunkBytes(HEADER_BYTES + itemBytes);
   }
 
   /**
-   * Bytes the rows, columns and buckets really occupy: slots ever handed out (reserved rows past
-   * them are never written, so the OS never commits them) plus the bucket array.
+   * Bytes the columns, the buckets and the free-slot stack occupy: slots ever handed out
+   * (reserved columns past them are never written, so the OS never commits them) plus the
+   * bucket array. Chunks (headers included) are the slab's.
    */
   get physicalBytes(): number {
     return this.highWater * SLOT_BYTES + this.buckets.length * 4 + this.#freeSlots.length * 8;
   }
 
-  /** A slot for a new entry; grows the rows when full. */
-  allocate(): number {
-    const reused = this.#freeSlots.pop();
-    if (reused !== undefined) return reused;
-    if (this.highWater === this.capacity) this.#grow();
-    return this.highWater++;
+  /**
+   * A new item: a chunk for its header, key and value, and a slot; grows the columns when full.
+   * Returns the item; its lengths and slot are set, every other field is garbage until set.
+   */
+  allocate(keyLength = 0, valueLength = 0): number {
+    const chunk = this.slab.alloc(HEADER_BYTES + keyLength + valueLength);
+    let slot = this.#freeSlots.pop();
+    if (slot === undefined) {
+      if (this.highWater === this.capacity) this.#grow();
+      slot = this.highWater++;
+    }
+    this.#chunk[slot] = chunk;
+    const words = this.slab.words[chunk >>> PAGE_SHIFT]!;
+    const at = (chunk & UNIT_MASK) << 1;
+    words[at + I_SLOT] = slot;
+    words[at + I_KEY_COUNT] = keyLength;
+    words[at + I_VALUE_LENGTH] = valueLength;
+    return chunk;
   }
 
-  release(slot: number): void {
-    this.#i32[slot * ROW_I32 + I_OFFSET_KEY] = 0;
+  /** Frees `item`'s chunk and slot (it must be unlinked from its bucket first). */
+  release(item: number): void {
+    const slot = this.slotOf(item);
+    this.slab.free(item, HEADER_BYTES + this.keyLength(item) + this.valueLength(item));
+    this.#chunk[slot] = NONE;
     this.#freeSlots.push(slot);
   }
 
   /**
-   * The slot whose key equals `key[offset, offset + length)` with hash `hash`, or NONE.
-   * Compares the stored hash and length before any byte.
+   * The item whose key equals `key[offset, offset + length)` with hash `hash`, or NONE.
+   * Compares the length before any byte.
    */
-  find(hash: number, key: Uint8Array, offset: number, length: number, slab: SlabAllocator): number {
-    const i32 = this.#i32;
-    const h = hash | 0;
-    let slot = this.buckets[hash & this.#mask]!;
-    while (slot !== NONE) {
-      const row = slot * ROW_I32;
-      const offsetKey = i32[row + I_OFFSET_KEY]!;
-      if (i32[row + I_HASH] === h && offsetKey >>> KEY_SHIFT === length) {
-        const page = slab.pages[i32[row + I_PAGE]!]!;
-        let at = offsetKey & OFFSET_MASK;
+  find(hash: number, key: Uint8Array, offset: number, length: number): number {
+    const slab = this.slab;
+    let chunk = this.buckets[hash & this.#mask]!;
+    while (chunk !== NONE) {
+      const page = chunk >>> PAGE_SHIFT;
+      const words = slab.words[page]!;
+      const at = (chunk & UNIT_MASK) << 1;
+      if ((words[at + I_KEY_COUNT]! & KEY_MASK) === length) {
+        const bytes = slab.pages[page]!;
+        let b = (at << 2) + HEADER_BYTES;
         let i = offset;
         const end = offset + length;
-        while (i < end && page[at] === key[i]) {
-          at++;
+        while (i < end && bytes[b] === key[i]) {
+          b++;
           i++;
         }
-        if (i === end) return slot;
+        if (i === end) return chunk;
       }
-      slot = i32[row + I_CHAIN]!;
+      chunk = words[at + I_CHAIN]!;
     }
     return NONE;
   }
 
-  /** Links `slot` (hash and key length already set) into its bucket; doubles buckets past load 1. */
-  link(slot: number): void {
-    const b = this.hash(slot) & this.#mask;
-    this.#i32[slot * ROW_I32 + I_CHAIN] = this.buckets[b]!;
-    this.buckets[b] = slot;
+  /** Links `item` (key already set; `hash` is its hash) into its bucket; doubles buckets past load 1. */
+  link(item: number, hash: number): void {
+    const b = hash & this.#mask;
+    this.#setI32(item, I_CHAIN, this.buckets[b]!);
+    this.buckets[b] = item;
     this.count++;
     if (this.count > this.buckets.length) this.#rehash(this.buckets.length * 2);
   }
 
-  unlink(slot: number): void {
-    const i32 = this.#i32;
-    const b = this.hash(slot) & this.#mask;
-    const after = i32[slot * ROW_I32 + I_CHAIN]!;
+  unlink(item: number): void {
+    const slab = this.slab;
+    const chunk = item;
+    const b = this.hash(item) & this.#mask;
+    const after = this.#getI32(item, I_CHAIN);
     let at = this.buckets[b]!;
-    if (at === slot) {
+    if (at === chunk) {
       this.buckets[b] = after;
     } else {
       while (at !== NONE) {
-        const following = i32[at * ROW_I32 + I_CHAIN]!;
-        if (following === slot) {
-          i32[at * ROW_I32 + I_CHAIN] = after;
+        const words = slab.words[at >>> PAGE_SHIFT]!;
+        const field = ((at & UNIT_MASK) << 1) + I_CHAIN;
+        const following = words[field]!;
+        if (following === chunk) {
+          words[field] = after;
           break;
         }
         at = following;
@@ -258,10 +325,11 @@ export class SlotTable {
     this.count--;
   }
 
-  /** Drops every entry (flush); keeps the allocated rows. */
+  /** Drops every item (flush) and every chunk; keeps the columns. */
   clear(): void {
     this.buckets.fill(NONE);
-    this.#i32.fill(0);
+    this.#chunk.fill(NONE, 0, this.highWater);
+    this.slab.reset();
     this.#freeSlots.length = 0;
     this.highWater = 0;
     this.count = 0;
@@ -270,11 +338,7 @@ export class SlotTable {
   #grow(): void {
     const cap = Math.ceil(this.capacity * 1.5);
     this.capacity = cap;
-    const rows = new ArrayBuffer(cap * ROW_BYTES);
-    const f64 = new Float64Array(rows);
-    f64.set(this.#f64);
-    this.#f64 = f64;
-    this.#i32 = new Int32Array(rows);
+    this.#chunk = grown(this.#chunk, cap);
     this.#next = grown(this.#next, cap);
     this.#prev = grown(this.#prev, cap);
     this.partition = grown(this.partition, cap);
@@ -287,10 +351,11 @@ export class SlotTable {
     this.buckets = new Int32Array(bucketCount).fill(NONE);
     this.#mask = bucketCount - 1;
     for (let slot = 0; slot < this.highWater; slot++) {
-      if (this.keyLength(slot) === 0) continue;
-      const b = this.hash(slot) & this.#mask;
-      this.#i32[slot * ROW_I32 + I_CHAIN] = this.buckets[b]!;
-      this.buckets[b] = slot;
+      const item = this.#chunk[slot]!;
+      if (item === NONE) continue;
+      const b = this.hash(item) & this.#mask;
+      this.#setI32(item, I_CHAIN, this.buckets[b]!);
+      this.buckets[b] = item;
     }
   }
 }

@@ -7,7 +7,6 @@ import {
   TooLargeError,
 } from '../../../src/errors.js';
 import { CacheNode, DEFAULT_MAX_ITEM_BYTES } from '../../../src/storage/cache-node.js';
-import { hashKeyBytes } from '../../../src/storage/key-bytes.js';
 import { type CacheEntry, EVICTION_POLICIES, type EvictionPolicy } from '../../../src/types.js';
 import { bytes, filled, nodeWithClock, storedKeys, text, thrown } from '../../helpers/storage.js';
 
@@ -959,17 +958,6 @@ describe('byte API', () => {
     expect(node.casOf(slot)).toBe(node.get('alpha')!.cas);
     expect(node.lookup(wire, 0, 3)).toBe(-1);
     expect(counters(node)).toMatchObject({ hits: 2, misses: 1 });
-  });
-
-  it('takes an explicit hash equal to hashKeyBytes', () => {
-    const node = new CacheNode(1000);
-    const hash = hashKeyBytes(wire, KEY_AT, KEY_LEN);
-    const value = bytes('__v__');
-    expect(node.storeBytes('set', wire, KEY_AT, KEY_LEN, value, 2, 1, 0, 0, 0n, -1, hash)).toBe(
-      'stored',
-    );
-    expect(node.lookup(wire, KEY_AT, KEY_LEN, hash)).toBeGreaterThanOrEqual(0);
-    expect(text(node.get('alpha'))).toBe('v');
   });
 
   it('stores, increments, touches and deletes keys and values given as ranges', () => {

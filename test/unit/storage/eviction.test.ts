@@ -48,9 +48,8 @@ function harness(policy: EvictionPolicy, capacity = 16): Harness {
 
 /** Inserts `slot`; with an expiry it also joins the heap, as CacheNode does. */
 function insert(h: Harness, slot: number, expiresAtMs = 0): void {
-  h.table.setExpiresAtMs(slot, expiresAtMs);
   h.order.insert(slot);
-  if (expiresAtMs !== 0) h.heap.upsert(slot);
+  if (expiresAtMs !== 0) h.heap.upsert(slot, expiresAtMs);
 }
 
 function remove(h: Harness, slot: number): void {
@@ -173,7 +172,7 @@ describe('LfuOrder', () => {
     const lfu = new LfuOrder(table);
     table.onGrow = (c) => lfu.grow(c);
     for (let i = 0; i < 50; i++) {
-      const slot = table.allocate();
+      const slot = table.slotOf(table.allocate());
       lfu.insert(slot);
       for (let k = 0; k < i % 5; k++) lfu.access(slot);
     }
@@ -219,11 +218,9 @@ describe('TtlOrder', () => {
     const h = harness('ttl');
     insert(h, 0, 100);
     insert(h, 1, 200);
-    h.table.setExpiresAtMs(0, 500);
-    h.heap.upsert(0);
+    h.heap.upsert(0, 500);
     expect(h.order.victim()).toBe(1);
     // the TTL removed (touch with 0): 0 joins the entries without TTL
-    h.table.setExpiresAtMs(1, 0);
     h.heap.remove(1);
     expect(drain(h)).toEqual([0, 1]);
   });

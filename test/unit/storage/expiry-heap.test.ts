@@ -11,16 +11,15 @@ function setup(capacity = 64): { table: SlotTable; heap: ExpiryHeap } {
   return { table, heap };
 }
 
-function put(table: SlotTable, heap: ExpiryHeap, slot: number, expiresAtMs: number): void {
-  table.setExpiresAtMs(slot, expiresAtMs);
-  heap.upsert(slot);
+function put(heap: ExpiryHeap, slot: number, expiresAtMs: number): void {
+  heap.upsert(slot, expiresAtMs);
 }
 
 /** Pops every slot, soonest first. */
-function drain(table: SlotTable, heap: ExpiryHeap): number[] {
+function drain(heap: ExpiryHeap): number[] {
   const out: number[] = [];
   for (let slot = heap.peek(); slot !== NONE; slot = heap.peek()) {
-    out.push(table.expiresAtMs(slot));
+    out.push(heap.peekExpiresAtMs());
     heap.remove(slot);
   }
   return out;
@@ -38,11 +37,11 @@ describe('ExpiryHeap', () => {
   });
 
   it('peeks the soonest expiry', () => {
-    const { table, heap } = setup();
-    put(table, heap, 5, 500);
-    put(table, heap, 1, 100);
-    put(table, heap, 9, 900);
-    put(table, heap, 3, 300);
+    const { heap } = setup();
+    put(heap, 5, 500);
+    put(heap, 1, 100);
+    put(heap, 9, 900);
+    put(heap, 3, 300);
     expect(heap.size).toBe(4);
     expect(heap.peek()).toBe(1);
     expect(heap.has(9)).toBe(true);
@@ -51,21 +50,21 @@ describe('ExpiryHeap', () => {
   });
 
   it('repositions a slot whose expiry changed, both ways', () => {
-    const { table, heap } = setup();
-    put(table, heap, 0, 100);
-    put(table, heap, 1, 200);
-    put(table, heap, 2, 300);
-    put(table, heap, 0, 400); // later: sinks
+    const { heap } = setup();
+    put(heap, 0, 100);
+    put(heap, 1, 200);
+    put(heap, 2, 300);
+    put(heap, 0, 400); // later: sinks
     expect(heap.peek()).toBe(1);
     expect(heap.size).toBe(3);
-    put(table, heap, 2, 50); // sooner: rises
+    put(heap, 2, 50); // sooner: rises
     expect(heap.peek()).toBe(2);
-    expect(drain(table, heap)).toEqual([50, 200, 400]);
+    expect(drain(heap)).toEqual([50, 200, 400]);
   });
 
   it('removes from the top, the middle and the end', () => {
-    const { table, heap } = setup();
-    for (let slot = 0; slot < 10; slot++) put(table, heap, slot, 1000 - slot * 10);
+    const { heap } = setup();
+    for (let slot = 0; slot < 10; slot++) put(heap, slot, 1000 - slot * 10);
     heap.remove(9); // the top: 1000 - 90 = 910 is the soonest
     heap.remove(4);
     heap.remove(0); // the largest, a leaf
@@ -73,18 +72,18 @@ describe('ExpiryHeap', () => {
     expect(heap.size).toBe(7);
     heap.remove(4); // twice: no-op
     expect(heap.size).toBe(7);
-    expect(drain(table, heap)).toEqual([920, 930, 940, 950, 970, 980, 990]);
+    expect(drain(heap)).toEqual([920, 930, 940, 950, 970, 980, 990]);
   });
 
   it('clear empties it, and it works again after', () => {
-    const { table, heap } = setup();
-    put(table, heap, 1, 10);
-    put(table, heap, 2, 20);
+    const { heap } = setup();
+    put(heap, 1, 10);
+    put(heap, 2, 20);
     heap.clear();
     expect(heap.size).toBe(0);
     expect(heap.peek()).toBe(NONE);
     expect(heap.has(1)).toBe(false);
-    put(table, heap, 2, 5);
+    put(heap, 2, 5);
     expect(heap.peek()).toBe(2);
     expect(heap.size).toBe(1);
   });
@@ -95,15 +94,15 @@ describe('ExpiryHeap', () => {
     table.onGrow = (c) => heap.grow(c);
     const expected: number[] = [];
     for (let i = 0; i < 100; i++) {
-      const slot = table.allocate();
+      const slot = table.slotOf(table.allocate());
       const expiresAtMs = ((i * 7919) % 100) + 1;
-      put(table, heap, slot, expiresAtMs);
+      put(heap, slot, expiresAtMs);
       expected.push(expiresAtMs);
     }
     expect(table.capacity).toBeGreaterThan(16);
     for (let slot = 0; slot < 100; slot += 3) heap.remove(slot);
     const remaining = expected.filter((_, slot) => slot % 3 !== 0).sort((a, b) => a - b);
-    expect(drain(table, heap)).toEqual(remaining);
+    expect(drain(heap)).toEqual(remaining);
   });
 
   it('matches a sorted model under random upserts and removes', () => {
@@ -115,14 +114,14 @@ describe('ExpiryHeap', () => {
     });
     fc.assert(
       fc.property(fc.array(op, { maxLength: 120 }), (ops) => {
-        const { table, heap } = setup(40);
+        const { heap } = setup(40);
         const model = new Map<number, number>();
         for (const { slot, expiresAtMs, isRemove } of ops) {
           if (isRemove) {
             heap.remove(slot);
             model.delete(slot);
           } else {
-            put(table, heap, slot, expiresAtMs);
+            put(heap, slot, expiresAtMs);
             model.set(slot, expiresAtMs);
           }
           expect(heap.size).toBe(model.size);
@@ -134,7 +133,7 @@ describe('ExpiryHeap', () => {
           }
           for (let s = 0; s < 40; s++) expect(heap.has(s)).toBe(model.has(s));
         }
-        expect(drain(table, heap)).toEqual([...model.values()].sort((a, b) => a - b));
+        expect(drain(heap)).toEqual([...model.values()].sort((a, b) => a - b));
       }),
       { numRuns: 300 },
     );

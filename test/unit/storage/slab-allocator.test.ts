@@ -6,14 +6,16 @@ const KIB = 1024;
 const MIB = 1024 * KIB;
 
 interface Chunk {
+  readonly address: number;
   readonly page: number;
   readonly offset: number;
   readonly size: number;
 }
 
 function alloc(slab: SlabAllocator, size: number): Chunk {
-  const page = slab.alloc(size);
-  return { page, offset: slab.allocatedOffset, size };
+  const address = slab.alloc(size);
+  const page = SlabAllocator.pageOf(address);
+  return { address, page, offset: SlabAllocator.offsetOf(address), size };
 }
 
 describe('SlabAllocator.chunkBytes', () => {
@@ -80,15 +82,15 @@ describe('SlabAllocator', () => {
     const a = alloc(slab, 20);
     const b = alloc(slab, 20);
     alloc(slab, 20);
-    slab.free(a.page, a.offset, a.size);
-    slab.free(b.page, b.offset, b.size);
+    slab.free(a.address, a.size);
+    slab.free(b.address, b.size);
     const again1 = alloc(slab, 17); // same 24-byte class
     const again2 = alloc(slab, 24);
     expect([again1.page, again1.offset]).toEqual([b.page, b.offset]);
     expect([again2.page, again2.offset]).toEqual([a.page, a.offset]);
     // a chunk freed in another class is not handed to this one
     const other = alloc(slab, 200);
-    slab.free(other.page, other.offset, other.size);
+    slab.free(other.address, other.size);
     const fresh = alloc(slab, 20);
     expect(fresh.offset).toBe(72);
   });
@@ -125,7 +127,7 @@ describe('SlabAllocator', () => {
     expect(huge.offset).toBe(0);
     expect(slab.pages[huge.page]!.length).toBe(600 * KIB);
     expect(slab.physicalBytes - base).toBe(600 * KIB);
-    slab.free(huge.page, huge.offset, huge.size);
+    slab.free(huge.address, huge.size);
     expect(slab.physicalBytes).toBe(base);
     expect(slab.pages[huge.page]!.length).toBe(0);
     // its page number is reused by the next page, of any kind
@@ -140,11 +142,11 @@ describe('SlabAllocator', () => {
     const base = slab.physicalBytes;
     const chunks = Array.from({ length: 100 }, () => alloc(slab, 8));
     expect(slab.physicalBytes - base).toBe(64 * KIB);
-    // 100 frees need room for 200 int32s: the class's stack grows 32 → 64 → 128 → 256 entries
-    for (const c of chunks) slab.free(c.page, c.offset, c.size);
-    expect(slab.physicalBytes - base).toBe(64 * KIB + (256 - 32) * 4);
+    // 100 frees need room for 100 addresses: the class's stack grows 16 → 32 → 64 → 128 entries
+    for (const c of chunks) slab.free(c.address, c.size);
+    expect(slab.physicalBytes - base).toBe(64 * KIB + (128 - 16) * 4);
     slab.reset();
-    expect(slab.physicalBytes - base).toBe((256 - 32) * 4);
+    expect(slab.physicalBytes - base).toBe((128 - 16) * 4);
   });
 
   it('never hands out overlapping live chunks (random alloc/free)', () => {
@@ -176,7 +178,7 @@ describe('SlabAllocator', () => {
             live.push(chunk);
           } else if (live.length > 0) {
             const [chunk] = live.splice(o.index % live.length, 1);
-            slab.free(chunk!.page, chunk!.offset, chunk!.size);
+            slab.free(chunk!.address, chunk!.size);
           }
           const liveBytes = live.reduce((sum, c) => sum + c.size, 0);
           expect(slab.physicalBytes - base).toBeGreaterThanOrEqual(liveBytes);
@@ -192,7 +194,7 @@ describe('SlabAllocator', () => {
     alloc(slab, 8);
     alloc(slab, 100);
     const huge = alloc(slab, 600 * KIB);
-    slab.free(huge.page, huge.offset, huge.size);
+    slab.free(huge.address, huge.size);
     slab.reset();
     expect(slab.pages).toHaveLength(0);
     expect(slab.physicalBytes).toBe(base);

@@ -1,40 +1,37 @@
 import { describe, expect, it } from 'vitest';
 import { hashKeyBytes } from '../../../src/storage/key-bytes.js';
 import { SlabAllocator } from '../../../src/storage/slab-allocator.js';
-import { NONE, SlotTable } from '../../../src/storage/slot-table.js';
+import {
+  HEADER_BYTES,
+  MAX_ACCESS_COUNT,
+  NONE,
+  SlotTable,
+} from '../../../src/storage/slot-table.js';
 
-/** A table plus the slab its keys live in, filled the way CacheNode fills it. */
+/** A table filled the way CacheNode fills it: key bytes in the item's chunk, then linked. */
 class Harness {
   readonly table: SlotTable;
-  readonly slab = new SlabAllocator();
   constructor(capacity: number) {
     this.table = new SlotTable(capacity);
   }
 
-  insert(key: string, hash = hashOf(key)): number {
+  insert(key: string): number {
     const bytes = Buffer.from(key);
-    const page = this.slab.alloc(bytes.length);
-    const offset = this.slab.allocatedOffset;
-    this.slab.pages[page]!.set(bytes, offset);
     const t = this.table;
-    const slot = t.allocate();
-    t.setHash(slot, hash);
-    t.setChunk(slot, page, offset, bytes.length);
-    t.setValueLength(slot, 0);
-    t.link(slot);
-    return slot;
+    const item = t.allocate(bytes.length, 0);
+    t.bytesOf(item).set(bytes, t.keyOffset(item));
+    t.link(item, hashOf(key));
+    return item;
   }
 
-  find(key: string, hash = hashOf(key)): number {
+  find(key: string): number {
     const bytes = Buffer.from(key);
-    return this.table.find(hash, bytes, 0, bytes.length, this.slab);
+    return this.table.find(hashOf(key), bytes, 0, bytes.length);
   }
 
-  delete(slot: number): void {
-    const t = this.table;
-    t.unlink(slot);
-    this.slab.free(t.page(slot), t.offset(slot), t.keyLength(slot));
-    t.release(slot);
+  delete(item: number): void {
+    this.table.unlink(item);
+    this.table.release(item);
   }
 }
 
@@ -43,70 +40,99 @@ function hashOf(key: string): number {
   return hashKeyBytes(bytes, 0, bytes.length);
 }
 
+/** `n` keys of one length whose hashes share a bucket of a new table (1024 buckets). */
+function sameBucket(n: number): string[] {
+  const byBucket = new Map<number, string[]>();
+  for (let i = 0; ; i++) {
+    const key = `k${String(i).padStart(5, '0')}`;
+    const bucket = hashOf(key) & 1023;
+    const keys = byBucket.get(bucket) ?? [];
+    keys.push(key);
+    byBucket.set(bucket, keys);
+    if (keys.length === n) return keys;
+  }
+}
+
 describe('SlotTable fields', () => {
-  it('stores each field of a row independently', () => {
+  it("stores each field of an item's header independently, next to its key and value", () => {
     const t = new SlotTable(16);
-    const slot = t.allocate();
-    t.setExpiresAtMs(slot, 1_700_000_000_123.5);
-    t.setCas(slot, 2 ** 53 - 1);
-    t.setLastAccessedMs(slot, 11);
-    t.setCreatedAtMs(slot, 1_700_000_000_000);
-    t.setChunk(slot, 3, 1_048_568, 250);
-    t.setHash(slot, 0xdeadbeef);
-    t.setValueLength(slot, 1_048_576);
-    t.setAccessCount(slot, 7);
-    t.setFlags(slot, 0xffffffff);
+    const item = t.allocate(250, 1_048_576);
+    t.setExpiresAtMs(item, 1_700_000_000_123.5);
+    t.setCas(item, 2 ** 53 - 1);
+    t.setLastAccessedMs(item, 11);
+    t.setCreatedAtMs(item, 1_700_000_000_000);
+    t.setFlags(item, 0xffffffff);
+    const slot = t.slotOf(item);
     t.setNext(slot, 5);
     t.setPrev(slot, NONE);
-    expect(t.expiresAtMs(slot)).toBe(1_700_000_000_123.5);
-    expect(t.cas(slot)).toBe(2 ** 53 - 1);
-    expect(t.lastAccessedMs(slot)).toBe(11);
-    expect(t.createdAtMs(slot)).toBe(1_700_000_000_000);
-    expect([t.page(slot), t.offset(slot)]).toEqual([3, 1_048_568]);
-    expect(t.hash(slot) >>> 0).toBe(0xdeadbeef);
-    expect(t.valueLength(slot)).toBe(1_048_576);
-    expect(t.keyLength(slot)).toBe(250);
-    expect(t.accessCount(slot)).toBe(7);
-    expect(t.flags(slot)).toBe(0xffffffff);
+    expect(t.expiresAtMs(item)).toBe(1_700_000_000_123.5);
+    expect(t.cas(item)).toBe(2 ** 53 - 1);
+    expect(t.lastAccessedMs(item)).toBe(11);
+    expect(t.createdAtMs(item)).toBe(1_700_000_000_000);
+    expect(t.valueLength(item)).toBe(1_048_576);
+    expect(t.keyLength(item)).toBe(250);
+    expect(t.accessCount(item)).toBe(0);
+    expect(t.flags(item)).toBe(0xffffffff);
     expect([t.next(slot), t.prev(slot)]).toEqual([5, NONE]);
+    expect(t.itemOf(slot)).toBe(item);
+    expect(t.keyOffset(item)).toBe(SlabAllocator.offsetOf(item) + HEADER_BYTES);
+    expect(t.valueOffset(item)).toBe(t.keyOffset(item) + 250);
+    expect(t.bytesOf(item).length).toBeGreaterThanOrEqual(t.valueOffset(item) + 1_048_576);
   });
 
-  it('keeps rows apart', () => {
+  it('keeps items apart', () => {
     const t = new SlotTable(16);
-    for (let slot = 0; slot < 16; slot++) {
-      expect(t.allocate()).toBe(slot);
-      t.setFlags(slot, slot * 1000);
-      t.setExpiresAtMs(slot, slot + 0.25);
+    const items: number[] = [];
+    for (let i = 0; i < 16; i++) {
+      const item = t.allocate(i + 1, i * 10);
+      items.push(item);
+      t.setFlags(item, i * 1000);
+      t.setExpiresAtMs(item, i + 0.25);
+      t.bytesOf(item).fill(i, t.keyOffset(item), t.valueOffset(item) + i * 10);
     }
-    for (let slot = 0; slot < 16; slot++) {
-      expect(t.flags(slot)).toBe(slot * 1000);
-      expect(t.expiresAtMs(slot)).toBe(slot + 0.25);
+    for (const [i, item] of items.entries()) {
+      expect(t.slotOf(item)).toBe(i);
+      expect([t.keyLength(item), t.valueLength(item)]).toEqual([i + 1, i * 10]);
+      expect(t.flags(item)).toBe(i * 1000);
+      expect(t.expiresAtMs(item)).toBe(i + 0.25);
+      const bytes = t.bytesOf(item).subarray(t.keyOffset(item), t.valueOffset(item) + i * 10);
+      expect(bytes.every((b) => b === i)).toBe(true);
     }
   });
 
-  it('counts accesses, saturating at 2^31 - 1', () => {
+  it('counts accesses next to the key length, saturating at 2^24 - 1', () => {
     const t = new SlotTable(16);
-    const slot = t.allocate();
-    t.setAccessCount(slot, 0);
-    t.countAccess(slot);
-    t.countAccess(slot);
-    expect(t.accessCount(slot)).toBe(2);
-    t.setAccessCount(slot, 0x7ffffffe);
-    t.countAccess(slot);
-    t.countAccess(slot);
-    expect(t.accessCount(slot)).toBe(0x7fffffff);
+    const item = t.allocate(250, 0);
+    t.recordAccess(item, 5);
+    t.recordAccess(item, 9);
+    expect([t.accessCount(item), t.lastAccessedMs(item), t.keyLength(item)]).toEqual([2, 9, 250]);
+    for (let i = 2; i < MAX_ACCESS_COUNT + 3; i++) t.recordAccess(item, 10);
+    expect([t.accessCount(item), t.keyLength(item)]).toEqual([MAX_ACCESS_COUNT, 250]);
+    t.resetAccessCount(item);
+    expect([t.accessCount(item), t.keyLength(item)]).toEqual([0, 250]);
+  });
+
+  it('tells whether a new size fits the chunk an item has', () => {
+    const t = new SlotTable(16);
+    const item = t.allocate(10, 100); // header + 110 bytes: a 160-byte chunk
+    expect(HEADER_BYTES + 110).toBeLessThanOrEqual(160);
+    expect(t.fitsInPlace(item, 112)).toBe(true);
+    expect(t.fitsInPlace(item, 105)).toBe(true);
+    expect(t.fitsInPlace(item, 113)).toBe(false);
+    expect(t.fitsInPlace(item, 104)).toBe(false);
   });
 });
 
 describe('SlotTable slots', () => {
   it('hands out slots in order, then reuses released ones last-in first-out', () => {
     const t = new SlotTable(16);
-    expect([t.allocate(), t.allocate(), t.allocate()]).toEqual([0, 1, 2]);
-    t.release(0);
-    t.release(2);
-    expect(t.allocate()).toBe(2);
-    expect(t.allocate()).toBe(0);
-    expect(t.allocate()).toBe(3);
+    const items = [t.allocate(), t.allocate(), t.allocate()];
+    expect(items.map((item) => t.slotOf(item))).toEqual([0, 1, 2]);
+    t.release(items[0]!);
+    t.release(items[2]!);
+    expect(t.slotOf(t.allocate())).toBe(2);
+    expect(t.slotOf(t.allocate())).toBe(0);
+    expect(t.slotOf(t.allocate())).toBe(3);
     expect(t.highWater).toBe(4);
   });
 
@@ -119,19 +145,36 @@ describe('SlotTable slots', () => {
     const t = new SlotTable(16);
     const grownTo: number[] = [];
     t.onGrow = (capacity) => grownTo.push(capacity);
+    const items: number[] = [];
     for (let i = 0; i < 40; i++) {
-      const slot = t.allocate();
+      const item = t.allocate(4, 4);
+      const slot = t.slotOf(item);
+      items.push(item);
       expect(slot).toBe(i);
-      t.setFlags(slot, i);
-      t.setCas(slot, i * 10);
+      t.setFlags(item, i);
+      t.setCas(item, i * 10);
       t.setNext(slot, i + 1);
       t.partition[slot] = i * 3;
     }
     expect(grownTo).toEqual([24, 36, 54]);
     expect(t.capacity).toBe(54);
-    for (let i = 0; i < 40; i++) {
-      expect([t.flags(i), t.cas(i), t.next(i), t.partition[i]]).toEqual([i, i * 10, i + 1, i * 3]);
+    for (const [i, item] of items.entries()) {
+      expect(t.itemOf(i)).toBe(item);
+      expect([t.flags(item), t.cas(item), t.next(i), t.partition[i]]).toEqual([
+        i,
+        i * 10,
+        i + 1,
+        i * 3,
+      ]);
     }
+  });
+
+  it('frees the chunk with the slot: the slab hands it out again', () => {
+    const t = new SlotTable(16);
+    const a = t.allocate(12, 100);
+    t.allocate(12, 100);
+    t.release(a);
+    expect(t.allocate(20, 90)).toBe(a); // same chunk class
   });
 });
 
@@ -147,33 +190,33 @@ describe('SlotTable hash index', () => {
     expect(h.table.count).toBe(2);
   });
 
-  it('compares the key bytes, not just the hash and length', () => {
+  it('compares the key bytes, not just the bucket and length', () => {
     const h = new Harness(16);
-    const slot = h.insert('abcd', 42);
-    expect(h.find('abcd', 42)).toBe(slot);
-    expect(h.find('abce', 42)).toBe(NONE);
-    expect(h.find('abcd', 43)).toBe(NONE);
+    const [a, b] = sameBucket(2);
+    const item = h.insert(a!);
+    expect(h.find(a!)).toBe(item);
+    expect(h.find(b!)).toBe(NONE);
   });
 
   it('finds a key inside a larger buffer', () => {
     const h = new Harness(16);
     const slot = h.insert('key');
     const buffer = Buffer.from('get key\r\n');
-    expect(h.table.find(hashOf('key'), buffer, 4, 3, h.slab)).toBe(slot);
+    expect(h.table.find(hashOf('key'), buffer, 4, 3)).toBe(slot);
   });
 
   it('unlinks the head, middle and tail of one chain', () => {
     const h = new Harness(16);
-    const keys = ['k0', 'k1', 'k2', 'k3', 'k4'];
-    const slots = keys.map((k) => h.insert(k, 7)); // one hash: one chain
-    for (const [i, k] of keys.entries()) expect(h.find(k, 7)).toBe(slots[i]);
-    // the newest key is the head of the chain; k2 the middle; k0 the tail
+    const keys = sameBucket(5); // one bucket: one chain
+    const items = keys.map((k) => h.insert(k));
+    for (const [i, k] of keys.entries()) expect(h.find(k)).toBe(items[i]);
+    // the newest key is the head of the chain; the third the middle; the first the tail
     for (const gone of [4, 2, 0]) {
-      h.delete(slots[gone]!);
-      expect(h.find(keys[gone]!, 7)).toBe(NONE);
+      h.delete(items[gone]!);
+      expect(h.find(keys[gone]!)).toBe(NONE);
     }
-    expect(h.find('k1', 7)).toBe(slots[1]);
-    expect(h.find('k3', 7)).toBe(slots[3]);
+    expect(h.find(keys[1]!)).toBe(items[1]);
+    expect(h.find(keys[3]!)).toBe(items[3]);
     expect(h.table.count).toBe(2);
   });
 
@@ -206,7 +249,7 @@ describe('SlotTable hash index', () => {
     }
   });
 
-  it('clear forgets every entry and starts handing out slot 0 again', () => {
+  it('clear forgets every item and starts handing out slot 0 again', () => {
     const h = new Harness(16);
     for (let i = 0; i < 30; i++) h.insert(`k${i}`);
     const capacity = h.table.capacity;
@@ -215,7 +258,8 @@ describe('SlotTable hash index', () => {
     expect(h.table.highWater).toBe(0);
     expect(h.table.capacity).toBe(capacity);
     expect(h.find('k3')).toBe(NONE);
-    expect(h.table.allocate()).toBe(0);
+    expect(h.table.slotOf(h.table.allocate())).toBe(0);
+    expect(h.table.slab.pages).toHaveLength(1);
   });
 
   it('reports more physical bytes as it grows', () => {
@@ -223,6 +267,6 @@ describe('SlotTable hash index', () => {
     const before = h.table.physicalBytes;
     for (let i = 0; i < 100; i++) h.insert(`k${i}`);
     expect(h.table.physicalBytes).toBeGreaterThan(before);
-    expect(h.table.physicalBytes).toBeGreaterThanOrEqual(h.table.capacity * 64);
+    expect(h.table.physicalBytes).toBeGreaterThanOrEqual(h.table.highWater * 24);
   });
 });
