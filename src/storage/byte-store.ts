@@ -73,7 +73,8 @@ export class ByteStore {
     this.#table = new SlotTable(
       options.initialCapacity ?? Math.min(Math.max(1024, Math.ceil(maxMemory / 128)), 1 << 24),
     );
-    this.#heap = new ExpiryHeap(this.#table);
+    const table = this.#table;
+    this.#heap = new ExpiryHeap(table, (slot) => table.expiresAtMs(table.itemOf(slot)));
     this.#partitions = new PartitionLists(this.#table);
     this.#order = newEvictionOrder(policy, this.#table, this.#heap);
     this.#lfu = this.#order instanceof LfuOrder ? this.#order : undefined;

@@ -16,12 +16,15 @@ interface Harness {
   readonly table: SlotTable;
   readonly heap: ExpiryHeap;
   readonly order: EvictionOrder;
+  /** Each slot's real expiry, as its item would hold it. */
+  readonly expiries: number[];
 }
 
 function harness(policy: EvictionPolicy, capacity = 16): Harness {
   const table = new SlotTable(capacity);
   for (let i = 0; i < table.capacity; i++) table.allocate();
-  const heap = new ExpiryHeap(table);
+  const expiries: number[] = [];
+  const heap = new ExpiryHeap(table, (slot) => expiries[slot]!);
   let lfu: LfuOrder | undefined;
   let order: EvictionOrder;
   switch (policy) {
@@ -43,11 +46,12 @@ function harness(policy: EvictionPolicy, capacity = 16): Harness {
     heap.grow(c);
     lfu?.grow(c);
   };
-  return { table, heap, order };
+  return { table, heap, order, expiries };
 }
 
 /** Inserts `slot`; with an expiry it also joins the heap, as CacheNode does. */
 function insert(h: Harness, slot: number, expiresAtMs = 0): void {
+  h.expiries[slot] = expiresAtMs;
   h.order.insert(slot);
   if (expiresAtMs !== 0) h.heap.upsert(slot, expiresAtMs);
 }
@@ -218,9 +222,11 @@ describe('TtlOrder', () => {
     const h = harness('ttl');
     insert(h, 0, 100);
     insert(h, 1, 200);
+    h.expiries[0] = 500;
     h.heap.upsert(0, 500);
     expect(h.order.victim()).toBe(1);
     // the TTL removed (touch with 0): 0 joins the entries without TTL
+    h.expiries[1] = 0;
     h.heap.remove(1);
     expect(drain(h)).toEqual([0, 1]);
   });
