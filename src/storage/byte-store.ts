@@ -16,7 +16,7 @@ import { CoarseClock } from './coarse-clock.js';
 import { LfuOrder } from './eviction/lfu.js';
 import { type EvictionOrder, newEvictionOrder } from './eviction/policy.js';
 import { ExpiryHeap } from './expiry-heap.js';
-import { copyBytes, entryCopy, ValueCopier } from './item-copy.js';
+import { copyBytes, entryCopy, WordCopier } from './item-copy.js';
 import { hashKeyBytes } from './key-bytes.js';
 import { applyDelta, isU64, parseU64 } from './numeric.js';
 import { PartitionLists } from './partitions.js';
@@ -39,7 +39,7 @@ export class ByteStore {
   readonly #lfu: LfuOrder | undefined;
   readonly #partitions: PartitionLists;
   readonly #clock: CoarseClock;
-  readonly #copier = new ValueCopier();
+  readonly #copier = new WordCopier();
   #hits = 0;
   #misses = 0;
   #evictions = 0;
@@ -154,7 +154,7 @@ export class ByteStore {
 
   /** Copies the value of `item` into `out` at `outOffset`; returns the bytes copied. */
   copyValue(item: number, out: Uint8Array, outOffset: number): number {
-    return this.#copier.copyValue(this.#table, item, out, outOffset);
+    return this.#copier.copyOut(this.#table, item, out, outOffset);
   }
 
   /**
@@ -204,7 +204,16 @@ export class ByteStore {
     const expiresAtMs = this.#expiryFor(ttlMs);
     if (existing !== NONE) {
       if (expiresAtMs >= 0 && this.#canOverwrite(existing, keyLength + valueLength)) {
-        this.#overwrite(existing, value, valueOffset, valueLength, flags, expiresAtMs, partition);
+        this.#overwrite(
+          existing,
+          hash,
+          value,
+          valueOffset,
+          valueLength,
+          flags,
+          expiresAtMs,
+          partition,
+        );
         return 'stored';
       }
       this.#remove(existing);
@@ -422,7 +431,7 @@ export class ByteStore {
     const page = t.bytesOf(item);
     const at = t.keyOffset(item);
     copyBytes(key, keyOffset, keyLength, page, at);
-    copyBytes(value, valueOffset, valueLength, page, at + keyLength);
+    this.#copier.copyIn(value, valueOffset, valueLength, t, item, at + keyLength);
     const now = this.#clock.now();
     t.setFlags(item, flags);
     t.setCas(item, ++this.#lastCas);
@@ -453,6 +462,7 @@ export class ByteStore {
    */
   #overwrite(
     item: number,
+    hash: number,
     value: Uint8Array,
     valueOffset: number,
     valueLength: number,
@@ -462,7 +472,7 @@ export class ByteStore {
   ): void {
     const t = this.#table;
     this.#bytesStored += valueLength - t.valueLength(item);
-    copyBytes(value, valueOffset, valueLength, t.bytesOf(item), t.valueOffset(item));
+    this.#copier.copyIn(value, valueOffset, valueLength, t, item, t.valueOffset(item));
     const now = this.#clock.now();
     t.setValueLength(item, valueLength);
     t.setFlags(item, flags);
@@ -473,7 +483,7 @@ export class ByteStore {
     const slot = t.slotOf(item);
     this.#order.remove(slot);
     this.#order.insert(slot);
-    const wanted = partition < 0 ? t.hash(item) >>> 24 : partition;
+    const wanted = partition < 0 ? hash >>> 24 : partition;
     if (wanted !== t.partition[slot]) {
       this.#partitions.remove(slot);
       this.#partitions.add(slot, wanted);

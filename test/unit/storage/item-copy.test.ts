@@ -22,7 +22,7 @@ function trickyValue(length: number, seed: number): Uint8Array {
   return value;
 }
 
-describe('copyValue', () => {
+describe('values into and out of the slab', () => {
   it('copies every byte pattern exactly, at any length and offset, cold and optimised', () => {
     const node = new CacheNode(1 << 20);
     const lengths = [0, 1, 7, 8, 9, 15, 16, 17, 63, 64, 100, 255, 256, 257, 1000];
@@ -31,6 +31,7 @@ describe('copyValue', () => {
     const out = Buffer.allocUnsafe(1200);
     for (let round = 0; round < 300; round++) {
       for (const [i, length] of lengths.entries()) {
+        node.set(`k${i}`, trickyValue(length, i)); // copied in, over the old value
         const at = (round * 7 + i) % 11;
         out.fill(0xa5);
         const item = node.peekBytes(Buffer.from(`k${i}`), 0, `k${i}`.length);
