@@ -16,7 +16,7 @@ import { CoarseClock } from './coarse-clock.js';
 import { LfuOrder } from './eviction/lfu.js';
 import { type EvictionOrder, newEvictionOrder } from './eviction/policy.js';
 import { ExpiryHeap } from './expiry-heap.js';
-import { copyBytes, entryCopy, WordCopier } from './item-copy.js';
+import { copyBytes, entryCopy, ValuePool, WordCopier } from './item-copy.js';
 import { hashKeyBytes } from './key-bytes.js';
 import { applyDelta, isU64, parseU64 } from './numeric.js';
 import { PartitionLists } from './partitions.js';
@@ -40,6 +40,7 @@ export class ByteStore {
   readonly #partitions: PartitionLists;
   readonly #clock: CoarseClock;
   readonly #copier = new WordCopier();
+  readonly #values = new ValuePool();
   #hits = 0;
   #misses = 0;
   #evictions = 0;
@@ -556,6 +557,6 @@ export class ByteStore {
 
   /** A copy of `item` as a CacheEntry (what `CacheNode.get` hands out). */
   entryAt(item: number): CacheEntry {
-    return entryCopy(this.#table, item);
+    return entryCopy(this.#table, item, this.#values);
   }
 }

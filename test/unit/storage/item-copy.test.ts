@@ -86,3 +86,24 @@ describe('copyBytes', () => {
     }
   });
 });
+
+describe('values handed out by get', () => {
+  it('are separate copies that stay valid across pool refills, small and large', () => {
+    const node = new CacheNode(1 << 22);
+    const lengths = [0, 1, 7, 100, 1000, 1024, 1025, 5000];
+    for (const [i, length] of lengths.entries()) node.set(`k${i}`, trickyValue(length, i));
+    const held: Uint8Array[] = [];
+    // 16 KiB pools: 400 rounds of ~2 KiB of pooled values refill the pool many times
+    for (let round = 0; round < 400; round++) {
+      for (const i of lengths.keys()) held.push(node.get(`k${i}`)!.value);
+    }
+    for (const [n, value] of held.entries()) {
+      const i = n % lengths.length;
+      expect(value.length).toBe(lengths[i]);
+      expect(Buffer.compare(value, trickyValue(lengths[i]!, i))).toBe(0);
+    }
+    held[0 * lengths.length + 3]!.fill(0); // writing to one copy touches no other, nor the node
+    expect(Buffer.compare(held[1 * lengths.length + 3]!, trickyValue(100, 3))).toBe(0);
+    expect(Buffer.compare(node.get('k3')!.value, trickyValue(100, 3))).toBe(0);
+  });
+});
