@@ -36,17 +36,18 @@ import {
   resolveConfig,
   type SetOptions,
 } from './config.js';
-import { NodeLink, type NumberReply, type OpHandler, type ValueReply } from './dispatcher.js';
+import { NodeLink, type ValueReply } from './dispatcher.js';
 import { executeCommand } from './execute.js';
+import { KeyGates } from './key-gates.js';
 import type { ClusterNode } from './messages.js';
 import { partitionOf } from './messages.js';
+import { NodeSupervisor } from './node-supervisor.js';
 import { Rebalancer } from './rebalance.js';
 import { parseEndpoint } from './remote-connection.js';
-import { RemoteNode, type RemoteNodeOptions } from './remote-node.js';
+import { ReplicatedWrites } from './replicated-writes.js';
 import { ReplyPoller } from './reply-poller.js';
-import { PrimaryRequest, ReadRequest, type RequestHost, WriteRequest } from './requests.js';
+import { ReadRequest, type RequestHost, WriteRequest } from './requests.js';
 import { captureSettlers, type Resolve, settlers } from './settlers.js';
-import { WorkerNode } from './worker-node.js';
 
 export type { DistributedCacheConfig, RemoteConfig, SetOptions } from './config.js';
 
@@ -60,12 +61,9 @@ export class DistributedCache implements RequestHost {
   readonly #poller: ReplyPoller;
   readonly #slots = new CounterSlots();
   readonly #rebalancer: Rebalancer;
-  /** Keys with a primary-first command in flight: later writes to them wait here, in order. */
-  readonly #gates = new Map<string, (() => void)[]>();
-  /** Aborted by close(): stops the wait for a remote node to come back. */
-  readonly #closing = new AbortController();
-  /** Per dead remote node waiting to come back: aborted when it is removed. */
-  readonly #revivals = new Map<NodeLink, AbortController>();
+  readonly #supervisor: NodeSupervisor;
+  readonly #gates = new KeyGates();
+  readonly #writes: ReplicatedWrites;
   #isClosed = false;
 
   constructor(config: DistributedCacheConfig = {}) {
@@ -75,8 +73,15 @@ export class DistributedCache implements RequestHost {
       replicationFactor: this.config.replicationFactor,
       ring: new HashRing(this.config.virtualNodes),
       link: (id) => this.#links.get(id),
-      restart: (link) => this.#restart(link),
+      restart: (link) => this.#supervisor.restart(link),
       deleteKey: (key) => this.delete(key),
+    });
+    this.#writes = new ReplicatedWrites(this.#rebalancer, this.#gates);
+    this.#supervisor = new NodeSupervisor({
+      config: this.config,
+      slots: this.#slots,
+      link: (id) => this.#links.get(id),
+      nodeDied: (link) => this.#rebalancer.nodeDied(link),
     });
   }
 
@@ -106,20 +111,19 @@ export class DistributedCache implements RequestHost {
     if (typeof id !== 'string' || id.length === 0)
       throw new InvalidArgumentError('server id must be a non-empty string');
     if (this.#links.has(id)) throw new InvalidArgumentError(`server ${id} already exists`);
-    const isWorker = addr === 'worker';
-    if (!isWorker) parseEndpoint(addr);
+    if (addr !== 'worker') parseEndpoint(addr);
     const slot = this.#slots.take();
     if (slot === undefined) throw new InvalidArgumentError(`at most ${MAX_NODE_SLOTS} nodes`);
     const info: NodeInfo = { id, addr, weight: 1, isAlive: true };
     let node: ClusterNode;
     try {
-      node = isWorker ? await this.#startWorker(id, slot) : await this.#startRemote(id, addr, slot);
+      node = await this.#supervisor.start(id, addr, slot);
     } catch (err) {
       this.#slots.give(slot);
       throw err;
     }
     const link = new NodeLink(info, node, slot, 'joining', this.#poller);
-    this.#watch(link);
+    this.#supervisor.watch(link);
     this.#links.set(id, link);
     await this.#rebalancer.join(link);
   }
@@ -131,10 +135,10 @@ export class DistributedCache implements RequestHost {
     if (!link) throw new InvalidArgumentError(`no server ${id}`);
     // a dead remote node may be waiting for its server: stop that wait (here, and below in case
     // the wait only began while the node was leaving)
-    this.#revivals.get(link)?.abort();
+    this.#supervisor.abandon(link);
     await this.#rebalancer.leave(link);
     this.#links.delete(id);
-    this.#revivals.get(link)?.abort();
+    this.#supervisor.abandon(link);
     await link.node.close();
     this.#slots.retire(link.counterSlot);
     this.#slots.give(link.counterSlot);
@@ -190,8 +194,8 @@ export class DistributedCache implements RequestHost {
       this.#checkOpen();
       const hash = this.#keyHasher.hash(this.encodeKey(key));
       // a read of a key whose primary-first write (add, incr, …) is in flight waits for it
-      if (this.#gates.size > 0 && this.#gates.has(key)) {
-        this.#whenUngated(
+      if (this.#gates.isGated(key)) {
+        this.#gates.whenOpen(
           key,
           () => this.#sendRead(key, hash, gatTtlMs, isValueOnly, resolve, reject),
           reject,
@@ -234,8 +238,8 @@ export class DistributedCache implements RequestHost {
       const ttlMs = checkTtl(options.ttlMs ?? 0);
       const flags = checkFlags(options.flags ?? 0);
       const hash = this.#keyHasher.hash(this.encodeKey(key));
-      if (this.#gates.size > 0 && this.#gates.has(key)) {
-        this.#whenUngated(
+      if (this.#gates.isGated(key)) {
+        this.#gates.whenOpen(
           key,
           () => this.#setNow(key, hash, bytes, flags, ttlMs, resolve, reject),
           reject,
@@ -300,26 +304,38 @@ export class DistributedCache implements RequestHost {
       const flags = checkFlags(options.flags ?? 0);
       const hash = this.#keyHasher.hash(this.encodeKey(key));
       const partition = partitionOf(hash);
-      this.#whenUngated(
+      this.#gates.whenOpen(
         key,
         () => {
-          this.#primaryFirst(
-            key,
-            hash,
-            (link, h) => {
-              const n = this.encodeKey(key);
-              link.addStore(this.keyScratch, n, partition, mode, flags, ttlMs, cas, bytes, h);
-            },
-            (status, primary) => {
-              if (status !== Status.STORED) return;
-              // the others get the primary's outcome: the same value, or the same append
-              const copyMode: StoreMode = mode === 'append' || mode === 'prepend' ? mode : 'set';
-              this.#writeOthers(hash, primary, (link, h) => {
+          this.#writes
+            .primaryFirst(
+              key,
+              hash,
+              (link, h) => {
                 const n = this.encodeKey(key);
-                link.addStore(this.keyScratch, n, partition, copyMode, flags, ttlMs, 0n, bytes, h);
-              });
-            },
-          ).then((outcome) => resolve(outcome.status), reject);
+                link.addStore(this.keyScratch, n, partition, mode, flags, ttlMs, cas, bytes, h);
+              },
+              (status, primary) => {
+                if (status !== Status.STORED) return;
+                // the others get the primary's outcome: the same value, or the same append
+                const copyMode: StoreMode = mode === 'append' || mode === 'prepend' ? mode : 'set';
+                this.#writes.writeOthers(hash, primary, (link, h) => {
+                  const n = this.encodeKey(key);
+                  link.addStore(
+                    this.keyScratch,
+                    n,
+                    partition,
+                    copyMode,
+                    flags,
+                    ttlMs,
+                    0n,
+                    bytes,
+                    h,
+                  );
+                });
+              },
+            )
+            .then((outcome) => resolve(outcome.status), reject);
         },
         reject,
       );
@@ -331,18 +347,20 @@ export class DistributedCache implements RequestHost {
       this.#checkOpen();
       const hash = this.#keyHasher.hash(this.encodeKey(key));
       const partition = partitionOf(hash);
-      this.#whenUngated(
+      this.#gates.whenOpen(
         key,
         () => {
-          this.#writeAll(
-            key,
-            hash,
-            (link, h) => {
-              const n = this.encodeKey(key);
-              link.addDelete(this.keyScratch, n, partition, h);
-            },
-            true,
-          ).then((status) => resolve(status === Status.DELETED), reject);
+          this.#writes
+            .writeAll(
+              key,
+              hash,
+              (link, h) => {
+                const n = this.encodeKey(key);
+                link.addDelete(this.keyScratch, n, partition, h);
+              },
+              true,
+            )
+            .then((status) => resolve(status === Status.DELETED), reject);
         },
         reject,
       );
@@ -356,13 +374,15 @@ export class DistributedCache implements RequestHost {
       const ttl = checkTtl(ttlMs);
       const hash = this.#keyHasher.hash(this.encodeKey(key));
       const partition = partitionOf(hash);
-      this.#whenUngated(
+      this.#gates.whenOpen(
         key,
         () => {
-          this.#writeAll(key, hash, (link, h) => {
-            const n = this.encodeKey(key);
-            link.addTouch(this.keyScratch, n, partition, ttl, h);
-          }).then((status) => resolve(status === Status.TOUCHED), reject);
+          this.#writes
+            .writeAll(key, hash, (link, h) => {
+              const n = this.encodeKey(key);
+              link.addTouch(this.keyScratch, n, partition, ttl, h);
+            })
+            .then((status) => resolve(status === Status.TOUCHED), reject);
         },
         reject,
       );
@@ -391,35 +411,37 @@ export class DistributedCache implements RequestHost {
         throw new InvalidArgumentError('invalid numeric delta argument');
       const hash = this.#keyHasher.hash(this.encodeKey(key));
       const partition = partitionOf(hash);
-      this.#whenUngated(
+      this.#gates.whenOpen(
         key,
         () => {
-          this.#primaryFirst(
-            key,
-            hash,
-            (link, h) => {
-              const n = this.encodeKey(key);
-              link.addArith(this.keyScratch, n, partition, isIncrement, delta, h);
-            },
-            (status, primary, number) => {
-              if (status !== Status.NUMBER || !number) return;
-              const digits = Buffer.from(number.value.toString(), 'latin1');
-              this.#writeOthers(hash, primary, (link, h) => {
+          this.#writes
+            .primaryFirst(
+              key,
+              hash,
+              (link, h) => {
                 const n = this.encodeKey(key);
-                link.addStore(
-                  this.keyScratch,
-                  n,
-                  partition,
-                  'set',
-                  number.flags,
-                  number.ttlMs,
-                  0n,
-                  digits,
-                  h,
-                );
-              });
-            },
-          ).then((outcome) => resolve(outcome.number?.value), reject);
+                link.addArith(this.keyScratch, n, partition, isIncrement, delta, h);
+              },
+              (status, primary, number) => {
+                if (status !== Status.NUMBER || !number) return;
+                const digits = Buffer.from(number.value.toString(), 'latin1');
+                this.#writes.writeOthers(hash, primary, (link, h) => {
+                  const n = this.encodeKey(key);
+                  link.addStore(
+                    this.keyScratch,
+                    n,
+                    partition,
+                    'set',
+                    number.flags,
+                    number.ttlMs,
+                    0n,
+                    digits,
+                    h,
+                  );
+                });
+              },
+            )
+            .then((outcome) => resolve(outcome.number?.value), reject);
         },
         reject,
       );
@@ -511,7 +533,7 @@ export class DistributedCache implements RequestHost {
   async close(): Promise<void> {
     if (this.#isClosed) return;
     this.#isClosed = true;
-    this.#closing.abort();
+    this.#supervisor.close();
     await this.#rebalancer.close();
     await Promise.all([...this.#links.values()].map((link) => link.node.close()));
   }
@@ -534,170 +556,7 @@ export class DistributedCache implements RequestHost {
   #checkOpen(): void {
     if (this.#isClosed) throw new ClosedError();
   }
-
-  #startWorker(id: string, slot: number): Promise<WorkerNode> {
-    this.#slots.clear(slot);
-    return WorkerNode.start({
-      nodeId: id,
-      maxMemory: this.config.maxMemory,
-      policy: this.config.evictionPolicy,
-      maxItemBytes: this.config.maxItemBytes,
-      defaultTtlMs: this.config.defaultTtlMs,
-      counters: this.#slots.buffer,
-      counterSlot: slot,
-      sweepIntervalMs: this.config.sweepIntervalMs,
-    });
-  }
-
-  #watch(link: NodeLink): void {
-    const node = link.node;
-    node.onDeath = (err) => {
-      if (link.node !== node || this.#isClosed) return;
-      link.failPending(err);
-      this.#slots.retire(link.counterSlot);
-      this.#rebalancer.nodeDied(link);
-    };
-  }
-
-  /**
-   * A fresh, empty node for one that died (the rebalancer refills it): a new worker thread, or
-   * for a remote node, a new connection once its server answers again (waiting as long as it
-   * takes, until the node is removed or the cache closed), with the server emptied.
-   */
-  async #restart(link: NodeLink): Promise<void> {
-    if (this.#isClosed) throw new ClosedError();
-    let node: ClusterNode;
-    if (link.info.addr === 'worker') {
-      node = await this.#startWorker(link.id, link.counterSlot);
-    } else {
-      const revival = new AbortController();
-      this.#revivals.set(link, revival);
-      try {
-        node = await RemoteNode.revive(
-          link.id,
-          link.info.addr,
-          this.#remoteOptions(link.counterSlot),
-          AbortSignal.any([revival.signal, this.#closing.signal]),
-        );
-      } finally {
-        this.#revivals.delete(link);
-      }
-    }
-    if (this.#isClosed || this.#links.get(link.id) !== link) {
-      await node.close();
-      throw new ClosedError(`node ${link.id} is gone`);
-    }
-    link.node = node;
-    this.#watch(link);
-  }
-
-  /**
-   * Connects a remote node and empties its server: a node joins empty, as a worker does, since
-   * anything it held before (an older copy, from an earlier membership) would not be replaced by
-   * the `add`s that fill it and could be served stale.
-   */
-  async #startRemote(id: string, addr: string, slot: number): Promise<ClusterNode> {
-    const node = await RemoteNode.connect(id, addr, this.#remoteOptions(slot));
-    try {
-      await node.control({ type: 'flush' });
-    } catch (err) {
-      await node.close();
-      throw err;
-    }
-    return node;
-  }
-
-  #remoteOptions(slot: number): RemoteNodeOptions {
-    this.#slots.clear(slot);
-    return {
-      ...this.config.remote,
-      defaultTtlMs: this.config.defaultTtlMs,
-      counters: { view: this.#slots.view, slot },
-    };
-  }
-
-  /** Runs `write` now, or after the primary-first commands in flight for `key`. */
-  /**
-   * Runs `write` now, or after the primary-first command in flight on `key`. Run now, a throw
-   * reaches the caller; run later (from the gate's release loop), it rejects through `reject`,
-   * so that one failing write neither escapes nor holds back the writes queued after it.
-   */
-  #whenUngated(key: string, write: () => void, reject: (err: Error) => void): void {
-    const queue = this.#gates.size === 0 ? undefined : this.#gates.get(key);
-    if (!queue) {
-      write();
-      return;
-    }
-    queue.push(() => {
-      try {
-        write();
-      } catch (err) {
-        reject(err as Error);
-      }
-    });
-  }
-
-  /** Sends to every writable replica; settles with the first replica's status. */
-  #writeAll(
-    key: string,
-    hash: bigint,
-    add: (link: NodeLink, handler: OpHandler) => void,
-    isDelete = false,
-  ): Promise<number> {
-    const replicas = this.#rebalancer.writeReplicas(hash);
-    if (replicas.length === 0)
-      return Promise.reject(new NodeUnavailableError(`no replica of ${key} is available`));
-    if (isDelete) this.#rebalancer.noteDelete(key);
-    else this.#rebalancer.noteWrite(key);
-    return new Promise((resolve, reject) => {
-      const request = new WriteRequest(replicas.length, resolve, reject);
-      for (const link of replicas) add(link, request);
-    });
-  }
-
-  /** Copies a primary's result to the other writable replicas (fire and forget: best effort). */
-  #writeOthers(
-    hash: bigint,
-    primary: NodeLink | undefined,
-    add: (link: NodeLink, handler: OpHandler) => void,
-  ): void {
-    const others = this.#rebalancer.writeReplicas(hash).filter((link) => link !== primary);
-    if (others.length === 0) return;
-    const request = new WriteRequest(others.length, ignore, ignore);
-    for (const link of others) add(link, request);
-  }
-
-  /**
-   * Runs a command on the primary with `key` gated, lets `replicate` copy its outcome (in the
-   * same tick, before any held-back write), then releases the gate.
-   */
-  #primaryFirst(
-    key: string,
-    hash: bigint,
-    add: (link: NodeLink, handler: OpHandler) => void,
-    replicate: (status: number, primary: NodeLink | undefined, number?: NumberReply) => void,
-  ): Promise<{ status: number; number?: NumberReply }> {
-    this.#gates.set(key, []);
-    this.#rebalancer.noteWrite(key);
-    return new Promise((resolve, reject) => {
-      const replicas = this.#rebalancer.readReplicas(hash);
-      new PrimaryRequest(replicas, add, (outcome, primary) => {
-        if ('error' in outcome) reject(outcome.error);
-        else {
-          replicate(outcome.status, primary, outcome.number);
-          resolve(outcome);
-        }
-        const held = this.#gates.get(key) ?? [];
-        this.#gates.delete(key);
-        // a held write that opens a gate of its own holds the ones after it again; each held
-        // write already turns its own throw into its rejection, so there is nothing to pass on
-        for (const write of held) this.#whenUngated(key, write, ignore);
-      }).send();
-    });
-  }
 }
-
-function ignore(): void {}
 
 const NO_OPTIONS: SetOptions = Object.freeze({});
 
