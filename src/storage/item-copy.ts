@@ -3,6 +3,7 @@
  * copies every store and read makes.
  */
 
+import { markAsUntransferable } from 'node:worker_threads';
 import type { CacheEntry } from '../types.js';
 import type { SlotTable } from './slot-table.js';
 
@@ -35,7 +36,7 @@ const POOLED_MAX = 1024;
  * shared with other values, and holding one keeps the pool's 16 KiB alive.
  */
 export class ValuePool {
-  #pool = new ArrayBuffer(POOL_BYTES);
+  #pool = newPool();
   #bytes = new Uint8Array(this.#pool);
   #view = new DataView(this.#pool);
   #used = 0;
@@ -50,7 +51,7 @@ export class ValuePool {
       return value;
     }
     if (this.#used + length > POOL_BYTES) {
-      this.#pool = new ArrayBuffer(POOL_BYTES);
+      this.#pool = newPool();
       this.#bytes = new Uint8Array(this.#pool);
       this.#view = new DataView(this.#pool);
       this.#used = 0;
@@ -144,6 +145,17 @@ export class WordCopier {
     }
     copyWords(src, view, srcOffset, length, t.bytesOf(item), t.viewOf(item), at);
   }
+}
+
+/**
+ * A pool that a caller cannot detach by listing a value's `buffer` in a postMessage transfer
+ * list (it is copied instead), which would break every later copy: Node guards its Buffer pool
+ * the same way.
+ */
+function newPool(): ArrayBuffer {
+  const pool = new ArrayBuffer(POOL_BYTES);
+  markAsUntransferable(pool);
+  return pool;
 }
 
 function viewOf(bytes: Uint8Array): DataView {

@@ -1,3 +1,4 @@
+import { MessageChannel } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { CacheNode } from '../../../src/storage/cache-node.js';
 import { copyBytes } from '../../../src/storage/item-copy.js';
@@ -105,5 +106,21 @@ describe('values handed out by get', () => {
     held[0 * lengths.length + 3]!.fill(0); // writing to one copy touches no other, nor the node
     expect(Buffer.compare(held[1 * lengths.length + 3]!, trickyValue(100, 3))).toBe(0);
     expect(Buffer.compare(node.get('k3')!.value, trickyValue(100, 3))).toBe(0);
+  });
+
+  it('cannot have their pool detached by a transfer list', () => {
+    const node = new CacheNode(4096);
+    node.set('a', trickyValue(100, 1));
+    node.set('b', trickyValue(100, 2));
+    const a = node.get('a')!.value;
+    const { port1, port2 } = new MessageChannel();
+    try {
+      port1.postMessage(a, [a.buffer as ArrayBuffer]); // copied, not moved
+    } finally {
+      port1.close();
+      port2.close();
+    }
+    expect(Buffer.compare(a, trickyValue(100, 1))).toBe(0);
+    expect(Buffer.compare(node.get('b')!.value, trickyValue(100, 2))).toBe(0);
   });
 });
