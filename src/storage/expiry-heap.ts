@@ -3,32 +3,22 @@ import { NONE, type SlotTable } from './slot-table.js';
 /**
  * A binary min-heap of the slots that have a TTL, keyed by `expiresAtMs`. It finds what to
  * reclaim without touching unexpired entries (the active sweep pops while the top has passed),
- * and it is the `ttl` policy's eviction order. Each heap cell holds its expiry next to its slot,
- * so sifting stays inside the heap's own arrays instead of touching an item per level. The
- * position of each slot in the heap (plus one, so that 0 means absent and the column needs no
- * fill) lives in a column of its own, allocated on the first TTL so that a node that never sees
- * one pays nothing.
- *
- * A later expiry is recorded lazily. Caches mostly push expiries out (every set of a hot key
- * with a TTL does), and sifting such a slot down to the leaves cost O(log n) cache misses per
- * set. So a cell's key may be earlier than its slot's real expiry (never later): the heap
- * orders by keys, and before the top is handed out (`peek`) it is checked against `expiryOf`
- * and, when stale, sifted down with the real expiry until the top is exact. Earlier expiries
- * (and new slots) are sifted up at once, O(log n).
+ * and it is the `ttl` policy's eviction order. O(log n) per change. Each heap cell holds its
+ * expiry next to its slot, so sifting stays inside the heap's own arrays instead of touching a
+ * table row (a cache miss) per level. The position of each slot in
+ * the heap (plus one, so that 0 means absent and the column needs no fill) lives in a column of
+ * its own, allocated on the first TTL so that a node that never sees one pays nothing.
  */
 export class ExpiryHeap {
   readonly #table: SlotTable;
-  readonly #expiryOf: (slot: number) => number;
   #heap = new Int32Array(0);
   /** expiresAtMs of the slot in the same heap cell. */
   #keys = new Float64Array(0);
   #pos = new Int32Array(0);
   size = 0;
 
-  /** `expiryOf(slot)` is the real expiry of a slot in the heap. */
-  constructor(table: SlotTable, expiryOf: (slot: number) => number) {
+  constructor(table: SlotTable) {
     this.#table = table;
-    this.#expiryOf = expiryOf;
   }
 
   grow(capacity: number): void {
@@ -44,34 +34,26 @@ export class ExpiryHeap {
 
   /** The slot that expires first, or NONE. */
   peek(): number {
-    if (this.size === 0) return NONE;
-    this.#settleTop();
-    return this.#heap[0]!;
+    return this.size > 0 ? this.#heap[0]! : NONE;
   }
 
   /** When the slot `peek` returns expires (Infinity when the heap is empty). */
   peekExpiresAtMs(): number {
-    if (this.size === 0) return Number.POSITIVE_INFINITY;
-    this.#settleTop();
-    return this.#keys[0]!;
+    return this.size > 0 ? this.#keys[0]! : Number.POSITIVE_INFINITY;
   }
 
   has(slot: number): boolean {
     return this.#pos.length > 0 && this.#pos[slot]! !== 0;
   }
 
-  /**
-   * Adds `slot` to expire at `expiresAtMs`, or moves it there; `expiryOf(slot)` must say
-   * `expiresAtMs` from now on. O(1) for a later expiry, O(log n) otherwise.
-   */
+  /** Adds `slot` to expire at `expiresAtMs`, or moves it there. */
   upsert(slot: number, expiresAtMs: number): void {
     if (this.#pos.length === 0) this.#pos = new Int32Array(this.#table.capacity);
     const at = this.#pos[slot]! - 1;
     if (at !== NONE) {
-      if (expiresAtMs < this.#keys[at]!) {
-        this.#keys[at] = expiresAtMs;
-        this.#siftUp(at);
-      }
+      this.#keys[at] = expiresAtMs;
+      this.#siftUp(at);
+      this.#siftDown(this.#pos[slot]! - 1);
       return;
     }
     if (this.size === this.#heap.length) {
@@ -107,16 +89,6 @@ export class ExpiryHeap {
   clear(): void {
     this.size = 0;
     this.#pos.fill(0);
-  }
-
-  /** Sifts stale keys down from the top until the top's key is its slot's real expiry. */
-  #settleTop(): void {
-    for (;;) {
-      const expiresAtMs = this.#expiryOf(this.#heap[0]!);
-      if (expiresAtMs === this.#keys[0]) return;
-      this.#keys[0] = expiresAtMs;
-      this.#siftDown(0);
-    }
   }
 
   #less(a: number, b: number): boolean {

@@ -66,8 +66,7 @@ export class ItemStore {
     this.table = new SlotTable(
       options.initialCapacity ?? Math.min(Math.max(1024, Math.ceil(maxMemory / 128)), 1 << 24),
     );
-    const table = this.table;
-    this.heap = new ExpiryHeap(table, (slot) => table.expiresAtMs(table.itemOf(slot)));
+    this.heap = new ExpiryHeap(this.table);
     this.#partitions = new PartitionLists(this.table);
     this.order = newEvictionOrder(policy, this.table, this.heap);
     this.#lfu = this.order instanceof LfuOrder ? this.order : undefined;

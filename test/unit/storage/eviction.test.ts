@@ -16,15 +16,12 @@ interface Harness {
   readonly table: SlotTable;
   readonly heap: ExpiryHeap;
   readonly order: EvictionOrder;
-  /** Each slot's real expiry, as its item would hold it. */
-  readonly expiries: number[];
 }
 
 function harness(policy: EvictionPolicy, capacity = 16): Harness {
   const table = new SlotTable(capacity);
   for (let i = 0; i < table.capacity; i++) table.allocate();
-  const expiries: number[] = [];
-  const heap = new ExpiryHeap(table, (slot) => expiries[slot]!);
+  const heap = new ExpiryHeap(table);
   let lfu: LfuOrder | undefined;
   let order: EvictionOrder;
   switch (policy) {
@@ -46,12 +43,11 @@ function harness(policy: EvictionPolicy, capacity = 16): Harness {
     heap.grow(c);
     lfu?.grow(c);
   };
-  return { table, heap, order, expiries };
+  return { table, heap, order };
 }
 
 /** Inserts `slot`; with an expiry it also joins the heap, as CacheNode does. */
 function insert(h: Harness, slot: number, expiresAtMs = 0): void {
-  h.expiries[slot] = expiresAtMs;
   h.order.insert(slot);
   if (expiresAtMs !== 0) h.heap.upsert(slot, expiresAtMs);
 }
@@ -222,11 +218,9 @@ describe('TtlOrder', () => {
     const h = harness('ttl');
     insert(h, 0, 100);
     insert(h, 1, 200);
-    h.expiries[0] = 500;
     h.heap.upsert(0, 500);
     expect(h.order.victim()).toBe(1);
     // the TTL removed (touch with 0): 0 joins the entries without TTL
-    h.expiries[1] = 0;
     h.heap.remove(1);
     expect(drain(h)).toEqual([0, 1]);
   });
