@@ -179,6 +179,13 @@ export class DistributedCache implements RequestHost {
 
   /** The value with its flags and CAS unique (memcached's `gets`); with a TTL, also a touch. */
   getItem(key: string, gatTtlMs?: number): Promise<ValueReply | undefined> {
+    if (gatTtlMs !== undefined) {
+      try {
+        checkTtl(gatTtlMs);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
     return this.#read(key, gatTtlMs, false) as Promise<ValueReply | undefined>;
   }
 

@@ -6,11 +6,16 @@
  * and is valid until the next call that modifies the node.
  */
 
-import { InvalidArgumentError, NotNumericError, TooLargeError } from '../errors.js';
+import {
+  InvalidArgumentError,
+  InvalidKeyError,
+  NotNumericError,
+  TooLargeError,
+} from '../errors.js';
 import type { CacheEntry } from '../types.js';
 import { entryCopy, ValuePool } from './item-copy.js';
 import { ItemStore } from './item-store.js';
-import { hashKeyBytes } from './key-bytes.js';
+import { hashKeyBytes, KEY_MAX_BYTES } from './key-bytes.js';
 import { applyDelta, isU64, parseU64 } from './numeric.js';
 import { NONE } from './slot-table.js';
 import type { StoreMode, StoreResult } from './store-options.js';
@@ -98,6 +103,7 @@ export class ByteStore extends ItemStore {
     casUnique = 0n,
     partition = -1,
   ): StoreResult {
+    checkRanges(key, keyOffset, keyLength, value, valueOffset, valueLength);
     const hash = hashKeyBytes(key, keyOffset, keyLength);
     const existing = this.findLive(hash, key, keyOffset, keyLength);
     const t = this.table;
@@ -270,4 +276,29 @@ export class ByteStore extends ItemStore {
   entryAt(item: number): CacheEntry {
     return entryCopy(this.table, item, this.#values);
   }
+}
+
+/**
+ * The byte ranges of a store lie inside their arrays and the key has memcached's length
+ * (1–250 bytes; its bytes are the caller's to check). Checked before anything is allocated: a
+ * copy that failed halfway would leave an item half stored.
+ */
+function checkRanges(
+  key: Uint8Array,
+  keyOffset: number,
+  keyLength: number,
+  value: Uint8Array,
+  valueOffset: number,
+  valueLength: number,
+): void {
+  if (keyLength < 1 || keyLength > KEY_MAX_BYTES || !inside(key, keyOffset, keyLength)) {
+    throw new InvalidKeyError();
+  }
+  if (!inside(value, valueOffset, valueLength)) {
+    throw new InvalidArgumentError('the value range lies outside its array');
+  }
+}
+
+function inside(bytes: Uint8Array, offset: number, length: number): boolean {
+  return offset >= 0 && length >= 0 && offset + length <= bytes.length;
 }

@@ -112,7 +112,8 @@ export class WordCopier {
       return length;
     }
     let view = this.#outView;
-    if (out !== this.#out || view === undefined) {
+    // the same array can have grown or shrunk with a resizable ArrayBuffer, or been detached
+    if (out !== this.#out || view === undefined || view.byteLength !== out.byteLength) {
       view = viewOf(out);
       this.#out = out;
       this.#outView = view;
@@ -133,12 +134,15 @@ export class WordCopier {
     item: number,
     at: number,
   ): void {
+    if (srcOffset < 0 || srcOffset + length > src.length) {
+      throw new RangeError('the source range lies outside its array');
+    }
     if (length < 16 || length >= MEMMOVE_BYTES) {
       copyBytes(src, srcOffset, length, t.bytesOf(item), at);
       return;
     }
     let view = this.#inView;
-    if (src !== this.#in || view === undefined) {
+    if (src !== this.#in || view === undefined || view.byteLength !== src.byteLength) {
       view = viewOf(src);
       this.#in = src;
       this.#inView = view;

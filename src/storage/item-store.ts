@@ -179,8 +179,13 @@ export class ItemStore {
     return item;
   }
 
-  /** Absolute expiry for a TTL: 0 for none, -1 for already expired. */
+  /**
+   * Absolute expiry for a TTL: 0 for none, -1 for already expired. A NaN TTL (the byte API
+   * and the wire are not checked by CacheNode's argument checks) is refused: as an expiry it
+   * would compare false with every time, never expire and break the heap's order.
+   */
   protected expiryFor(ttlMs: number): number {
+    if (Number.isNaN(ttlMs)) throw new InvalidArgumentError('ttlMs must be a number');
     const ttl = ttlMs === 0 ? this.defaultTtlMs : ttlMs;
     if (ttl === 0) return 0;
     if (ttl < 0) return -1;
@@ -206,8 +211,13 @@ export class ItemStore {
     const item = t.allocate(keyLength, valueLength);
     const page = t.bytesOf(item);
     const at = t.keyOffset(item);
-    copyBytes(key, keyOffset, keyLength, page, at);
-    this.copier.copyIn(value, valueOffset, valueLength, t, item, at + keyLength);
+    try {
+      copyBytes(key, keyOffset, keyLength, page, at);
+      this.copier.copyIn(value, valueOffset, valueLength, t, item, at + keyLength);
+    } catch (err) {
+      t.release(item); // not linked anywhere yet: as if never stored
+      throw err;
+    }
     const now = this.clock.now();
     t.setFlags(item, flags);
     t.setCas(item, ++this.lastCas);
@@ -247,8 +257,8 @@ export class ItemStore {
     partition: number,
   ): void {
     const t = this.table;
-    this.#bytesStored += valueLength - t.valueLength(item);
     this.copier.copyIn(value, valueOffset, valueLength, t, item, t.valueOffset(item));
+    this.#bytesStored += valueLength - t.valueLength(item);
     const now = this.clock.now();
     t.setValueLength(item, valueLength);
     t.setFlags(item, flags);

@@ -102,12 +102,19 @@ describe('bad input: typed errors, nothing stored', () => {
       ['flags', () => cache.set('k', 'v', { flags: -1 })],
       ['flags', () => cache.set('k', 'v', { flags: 1.5 })],
       ['ttl', () => cache.set('k', 'v', { ttlMs: 'soon' as unknown as number })],
+      ['ttl', () => cache.set('k', 'v', { ttlMs: Number.NaN })],
+      ['gat ttl', () => cache.getItem('k', Number.NaN)],
       ['delta', () => cache.incr('k', 0.5)],
       ['delta', () => cache.incr('k', 2n ** 64n)],
       ['decr', () => cache.decr('k', -1)],
     ];
     for (const [, call] of bad) await expect(call()).rejects.toBeInstanceOf(InvalidArgumentError);
     expect(await cache.get('k')).toBeUndefined();
+    // a NaN TTL once hung a worker node (its expiry heap): the nodes still answer
+    await cache.set('k', 'v', { ttlMs: 60_000 });
+    await expect(cache.getItem('k', Number.NaN)).rejects.toBeInstanceOf(InvalidArgumentError);
+    expect(text(await cache.get('k'))).toBe('v');
+    await cache.delete('k');
     expect(cache.stats().entryCount).toBe(0);
   });
 

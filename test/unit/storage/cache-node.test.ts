@@ -1153,3 +1153,88 @@ describe('seed failure scenarios', () => {
     expect(counters(node)).toMatchObject({ hits: 1, misses: 4, expired: 1 });
   });
 });
+
+describe('byte API: bad input changes nothing', () => {
+  const key = Buffer.from('ghost');
+
+  it('refuses a NaN TTL on a store or a touch, keeping the item as it was', () => {
+    const { node, clock } = nodeWithClock(10_000);
+    node.set('ghost', bytes('old'), 1000);
+    const v = bytes('new');
+    for (const call of [
+      () => node.storeBytes('set', key, 0, 5, v, 0, 3, Number.NaN, 0),
+      () => node.storeBytes('add', Buffer.from('other'), 0, 5, v, 0, 3, Number.NaN, 0),
+      () => node.touchBytes(key, 0, 5, Number.NaN),
+    ]) {
+      expectCode(call, InvalidArgumentError, 'INVALID_ARGUMENT');
+    }
+    expect(text(node.get('ghost'))).toBe('old');
+    expect(node.get('other')).toBeUndefined();
+    clock.advance(1000);
+    expect(node.sweepExpired(64)).toBe(1); // the heap still works
+    expect(node.stats().entryCount).toBe(0);
+  });
+
+  it('refuses ranges outside their arrays and keys of a bad length, before storing anything', () => {
+    const node = new CacheNode(1 << 20);
+    const value = new Uint8Array(200).fill(7);
+    const before = counters(node);
+    expectCode(
+      () => node.storeBytes('set', key, 0, 5, value, 10, 200, 0, 0),
+      InvalidArgumentError,
+      'INVALID_ARGUMENT',
+    );
+    expectCode(
+      () => node.storeBytes('set', key, 0, 5, value, -1, 10, 0, 0),
+      InvalidArgumentError,
+      'INVALID_ARGUMENT',
+    );
+    expectCode(
+      () => node.storeBytes('set', key, 2, 5, value, 0, 10, 0, 0),
+      InvalidKeyError,
+      'INVALID_KEY',
+    );
+    expectCode(
+      () => node.storeBytes('set', key, 0, 0, value, 0, 10, 0, 0),
+      InvalidKeyError,
+      'INVALID_KEY',
+    );
+    const long = new Uint8Array(300).fill(0x61);
+    expectCode(
+      () => node.storeBytes('set', long, 0, 300, value, 0, 10, 0, 0),
+      InvalidKeyError,
+      'INVALID_KEY',
+    );
+    expect(counters(node)).toEqual(before);
+    // nothing half stored surfaces later, when a rehash relinks every item
+    for (let i = 0; i < 1100; i++) node.set(`k${i}`, bytes('v'));
+    expect(node.peekBytes(key, 0, 5)).toBe(-1);
+    expect(node.stats().entryCount).toBe(1100);
+    expect(node.stats().bytesStored).toBe(storedBytes(1100));
+  });
+
+  it('copies from an array over a resizable ArrayBuffer after it grew', () => {
+    const node = new CacheNode(1 << 20);
+    // resizable ArrayBuffers (Node 20) are past the TypeScript lib this project targets
+    const Resizable = ArrayBuffer as unknown as new (
+      length: number,
+      options: { maxByteLength: number },
+    ) => ArrayBuffer & { resize(length: number): void };
+    const buffer = new Resizable(64, { maxByteLength: 1024 });
+    const value = new Uint8Array(buffer); // tracks the buffer's length
+    value.fill(1);
+    expect(node.set('a', value)).toBe(true);
+    buffer.resize(200);
+    value.fill(2);
+    expect(node.set('b', value)).toBe(true);
+    expect([...node.get('b')!.value]).toEqual(new Array(200).fill(2));
+    expect(node.stats().bytesStored).toBe(1 + 64 + 1 + 200);
+  });
+});
+
+/** key + value bytes of `n` items `k0`… with one-byte values. */
+function storedBytes(n: number): number {
+  let total = 0;
+  for (let i = 0; i < n; i++) total += `k${i}`.length + 1;
+  return total;
+}
