@@ -10,7 +10,7 @@
  * eviction order, one partition list, and in the expiry heap iff it has a TTL.
  */
 
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, OutOfMemoryError } from '../errors.js';
 import type { CacheStats, EvictionPolicy } from '../types.js';
 import { CoarseClock } from './coarse-clock.js';
 import { LfuOrder } from './eviction/lfu.js';
@@ -18,8 +18,12 @@ import { type EvictionOrder, newEvictionOrder } from './eviction/policy.js';
 import { ExpiryHeap } from './expiry-heap.js';
 import { copyBytes, WordCopier } from './item-copy.js';
 import { PartitionLists } from './partitions.js';
+import { MAX_PAGES, SlabAllocator } from './slab-allocator.js';
 import { NONE, SlotTable } from './slot-table.js';
 import { type CacheNodeOptions, DEFAULT_MAX_ITEM_BYTES } from './store-options.js';
+
+/** Evictions a store may make to find a chunk once the slab has no page number left. */
+const MAX_EVICTIONS_FOR_A_CHUNK = 64;
 
 export class ItemStore {
   readonly maxMemory: number;
@@ -63,8 +67,13 @@ export class ItemStore {
       options.clock ?? Date.now,
       options.clock ? 0 : (options.clockResolutionMs ?? 1),
     );
+    const maxSlabPages = options.maxSlabPages ?? MAX_PAGES;
+    if (!Number.isSafeInteger(maxSlabPages) || maxSlabPages < 1 || maxSlabPages > MAX_PAGES) {
+      throw new InvalidArgumentError(`maxSlabPages must be an integer from 1 to ${MAX_PAGES}`);
+    }
     this.table = new SlotTable(
       options.initialCapacity ?? Math.min(Math.max(1024, Math.ceil(maxMemory / 128)), 1 << 24),
+      new SlabAllocator(maxSlabPages),
     );
     this.heap = new ExpiryHeap(this.table);
     this.#partitions = new PartitionLists(this.table);
@@ -208,7 +217,7 @@ export class ItemStore {
     const itemBytes = keyLength + valueLength;
     this.makeRoom(itemBytes);
     const t = this.table;
-    const item = t.allocate(keyLength, valueLength);
+    const item = this.#allocate(keyLength, valueLength);
     const page = t.bytesOf(item);
     const at = t.keyOffset(item);
     try {
@@ -295,15 +304,37 @@ export class ItemStore {
   /** Evicts by policy until `itemBytes` more fit; expired items go first and count as expired. */
   protected makeRoom(itemBytes: number): void {
     while (this.#bytesStored + itemBytes > this.maxMemory) {
-      if (this.heap.size > 0 && this.heap.peekExpiresAtMs() <= this.clock.now()) {
-        this.remove(this.table.itemOf(this.heap.peek()));
-        this.#expired++;
-        continue;
-      }
-      const victim = this.order.victim();
-      if (victim === NONE) return; // empty: cannot happen while itemBytes ≤ maxMemory
-      this.remove(this.table.itemOf(victim));
-      this.#evictions++;
+      if (!this.#evictOne()) return; // empty: cannot happen while itemBytes ≤ maxMemory
     }
+  }
+
+  /**
+   * A new item from the table. When the slab has no page number left, items are evicted (up to
+   * MAX_EVICTIONS_FOR_A_CHUNK) until a chunk of the size class frees up: with one eviction order
+   * for every class, the victims may be of other classes, whose chunks do not help.
+   */
+  #allocate(keyLength: number, valueLength: number): number {
+    for (let evicted = 0; ; evicted++) {
+      try {
+        return this.table.allocate(keyLength, valueLength);
+      } catch (err) {
+        if (!(err instanceof OutOfMemoryError) || evicted === MAX_EVICTIONS_FOR_A_CHUNK) throw err;
+        if (!this.#evictOne()) throw err;
+      }
+    }
+  }
+
+  /** Removes an expired item if there is one, else the policy's victim; false when empty. */
+  #evictOne(): boolean {
+    if (this.heap.size > 0 && this.heap.peekExpiresAtMs() <= this.clock.now()) {
+      this.remove(this.table.itemOf(this.heap.peek()));
+      this.#expired++;
+      return true;
+    }
+    const victim = this.order.victim();
+    if (victim === NONE) return false;
+    this.remove(this.table.itemOf(victim));
+    this.#evictions++;
+    return true;
   }
 }

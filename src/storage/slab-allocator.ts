@@ -47,7 +47,8 @@ const EMPTY = new ArrayBuffer(0);
 /** Address layout: page number above, offset in 8-byte units below. */
 export const PAGE_SHIFT = 17;
 export const UNIT_MASK = (1 << PAGE_SHIFT) - 1;
-const MAX_PAGES = 1 << 14;
+/** Page numbers an address can hold. */
+export const MAX_PAGES = 1 << 14;
 
 /** Size class for `size` bytes, or HUGE. */
 function classOf(size: number): number {
@@ -96,8 +97,11 @@ export class SlabAllocator {
   readonly #pageCount = new Int32Array(CLASS_SIZES.length);
   readonly #freePageNumbers: number[] = [];
   #physicalBytes = 0;
+  readonly #maxPages: number;
 
-  constructor() {
+  /** `maxPages`: page numbers this allocator may use (at most MAX_PAGES). */
+  constructor(maxPages = MAX_PAGES) {
+    this.#maxPages = Math.min(maxPages, MAX_PAGES);
     for (let c = 0; c < CLASS_SIZES.length; c++) {
       const stack = new ChunkStack();
       this.#free.push(stack);
@@ -183,8 +187,10 @@ export class SlabAllocator {
   #newPage(bytes: number): number {
     let page = this.#freePageNumbers.pop();
     if (page === undefined) {
-      if (this.pages.length === MAX_PAGES) {
-        throw new OutOfMemoryError('out of memory: a node holds at most 16384 slab pages');
+      if (this.pages.length >= this.#maxPages) {
+        throw new OutOfMemoryError(
+          `out of memory: a node holds at most ${this.#maxPages} slab pages`,
+        );
       }
       page = this.pages.length;
     }

@@ -34,4 +34,11 @@ export interface CacheNodeOptions {
    * commit until used, while growing copies the rows and leaves the old ones to the allocator.
    */
   readonly initialCapacity?: number;
+  /**
+   * Slab pages the node may use (each 1 MiB, or one huge item): at most and by default 16,384,
+   * the address space of a chunk. Past it a store evicts (up to 64 items) until a chunk of its
+   * size class frees up, else fails with OutOfMemoryError (memcached's `SERVER_ERROR out of
+   * memory storing object`). Only nodes over ~4 GiB of small items reach the default.
+   */
+  readonly maxSlabPages?: number;
 }

@@ -4,6 +4,7 @@ import {
   InvalidArgumentError,
   InvalidKeyError,
   NotNumericError,
+  OutOfMemoryError,
   TooLargeError,
 } from '../../../src/errors.js';
 import { CacheNode, DEFAULT_MAX_ITEM_BYTES } from '../../../src/storage/cache-node.js';
@@ -1238,3 +1239,44 @@ function storedBytes(n: number): number {
   for (let i = 0; i < n; i++) total += `k${i}`.length + 1;
   return total;
 }
+
+describe('a node out of slab pages', () => {
+  const key = (i: number) => `k${String(i).padStart(5, '0')}`;
+
+  it('evicts items of the size class it needs, as memcached does within a slab class', () => {
+    // 6 + 100 bytes and a 48-byte header: 160-byte chunks; 2 pages (64 KiB, then 1 MiB) hold 6962
+    const node = new CacheNode(64 << 20, 'lru', { maxSlabPages: 2 });
+    const value = new Uint8Array(100).fill(1);
+    for (let i = 0; i < 10_000; i++) expect(node.set(key(i), value)).toBe(true);
+    const { entryCount, evictions, bytesStored } = node.stats();
+    expect([entryCount, evictions, bytesStored]).toEqual([6962, 10_000 - 6962, 6962 * 106]);
+    expect(node.get(key(9999))).toBeDefined();
+    expect(node.get(key(10_000 - 6962))).toBeDefined(); // the oldest left
+    expect(node.get(key(10_000 - 6963))).toBeUndefined();
+  });
+
+  it('fails with OutOfMemoryError, after a bounded number of evictions, for a class with no page', () => {
+    const node = new CacheNode(64 << 20, 'lru', { maxSlabPages: 2 });
+    const value = new Uint8Array(100).fill(1);
+    for (let i = 0; i < 7000; i++) node.set(key(i), value);
+    const before = node.stats();
+    // a 1,000-byte value needs another size class, and no page is left for it; like memcached,
+    // the key's old value is dropped rather than served stale
+    expectCode(() => node.set(key(6999), new Uint8Array(1000)), OutOfMemoryError, 'OUT_OF_MEMORY');
+    expect(node.get(key(6999))).toBeUndefined();
+    const after = node.stats();
+    expect(after.evictions - before.evictions).toBe(64);
+    expect(after.entryCount).toBe(before.entryCount - 65);
+    expect(after.bytesStored).toBe(after.entryCount * 106);
+  });
+
+  it('refuses a page budget outside 1 to 16384', () => {
+    for (const maxSlabPages of [0, -1, 1.5, 16_385, Number.NaN]) {
+      expectCode(
+        () => new CacheNode(1 << 20, 'lru', { maxSlabPages }),
+        InvalidArgumentError,
+        'INVALID_ARGUMENT',
+      );
+    }
+  });
+});
