@@ -50,6 +50,8 @@ const KEY_MASK = 0xff;
 const COUNT_ONE = 1 << 8;
 /** The access count saturates here: 24 bits. */
 export const MAX_ACCESS_COUNT = 0xffffff;
+/** Old buckets moved per link while the buckets double. */
+const DRAIN_STEP = 4;
 /** Column bytes per slot: chunk, next, prev, partition, partNext, partPrev. */
 const SLOT_BYTES = 24;
 
@@ -73,6 +75,11 @@ export class SlotTable {
 
   buckets: Int32Array;
   #mask: number;
+  /** The bucket array being drained into `buckets` while they double (see #startRehash). */
+  #old: Int32Array | undefined;
+  #oldMask = 0;
+  /** Old buckets below this have been moved. */
+  #drained = 0;
   readonly #freeSlots: number[] = [];
   /** Slots below this have been handed out at least once. */
   highWater = 0;
@@ -235,7 +242,8 @@ export class SlotTable {
    * bucket array. Chunks (headers included) are the slab's.
    */
   get physicalBytes(): number {
-    return this.highWater * SLOT_BYTES + this.buckets.length * 4 + this.#freeSlots.length * 8;
+    const buckets = this.buckets.length + (this.#old?.length ?? 0);
+    return this.highWater * SLOT_BYTES + buckets * 4 + this.#freeSlots.length * 8;
   }
 
   /**
@@ -272,7 +280,11 @@ export class SlotTable {
    */
   find(hash: number, key: Uint8Array, offset: number, length: number): number {
     const slab = this.slab;
-    let chunk = this.buckets[hash & this.#mask]!;
+    const old = this.#old;
+    let chunk =
+      old !== undefined && (hash & this.#oldMask) >= this.#drained
+        ? old[hash & this.#oldMask]!
+        : this.buckets[hash & this.#mask]!;
     while (chunk !== NONE) {
       const page = chunk >>> PAGE_SHIFT;
       const words = slab.words[page]!;
@@ -293,23 +305,30 @@ export class SlotTable {
     return NONE;
   }
 
-  /** Links `item` (key already set; `hash` is its hash) into its bucket; doubles buckets past load 1. */
+  /**
+   * Links `item` (key already set; `hash` is its hash) into its bucket. Past load 1 the buckets
+   * double, incrementally: see `#drain`.
+   */
   link(item: number, hash: number): void {
-    const b = hash & this.#mask;
-    this.#setI32(item, I_CHAIN, this.buckets[b]!);
-    this.buckets[b] = item;
+    const buckets = this.#bucketsOf(hash);
+    const b = this.#bucketOf(hash);
+    this.#setI32(item, I_CHAIN, buckets[b]!);
+    buckets[b] = item;
     this.count++;
-    if (this.count > this.buckets.length) this.#rehash(this.buckets.length * 2);
+    if (this.#old !== undefined) this.#drain(DRAIN_STEP);
+    else if (this.count > this.buckets.length) this.#startRehash();
   }
 
   unlink(item: number): void {
     const slab = this.slab;
     const chunk = item;
-    const b = this.hash(item) & this.#mask;
+    const hash = this.hash(item);
+    const buckets = this.#bucketsOf(hash);
+    const b = this.#bucketOf(hash);
     const after = this.#getI32(item, I_CHAIN);
-    let at = this.buckets[b]!;
+    let at = buckets[b]!;
     if (at === chunk) {
-      this.buckets[b] = after;
+      buckets[b] = after;
     } else {
       while (at !== NONE) {
         const words = slab.words[at >>> PAGE_SHIFT]!;
@@ -328,6 +347,7 @@ export class SlotTable {
   /** Drops every item (flush) and every chunk; keeps the columns. */
   clear(): void {
     this.buckets.fill(NONE);
+    this.#old = undefined;
     this.#chunk.fill(NONE, 0, this.highWater);
     this.slab.reset();
     this.#freeSlots.length = 0;
@@ -347,15 +367,52 @@ export class SlotTable {
     this.onGrow?.(cap);
   }
 
-  #rehash(bucketCount: number): void {
-    this.buckets = new Int32Array(bucketCount).fill(NONE);
-    this.#mask = bucketCount - 1;
-    for (let slot = 0; slot < this.highWater; slot++) {
-      const item = this.#chunk[slot]!;
-      if (item === NONE) continue;
-      const b = this.hash(item) & this.#mask;
-      this.#setI32(item, I_CHAIN, this.buckets[b]!);
-      this.buckets[b] = item;
+  // While the buckets double, a key lives in the old array if its old bucket is not drained
+  // yet, else in the new one; find, link and unlink all follow that rule.
+  #bucketsOf(hash: number): Int32Array {
+    const old = this.#old;
+    return old !== undefined && (hash & this.#oldMask) >= this.#drained ? old : this.buckets;
+  }
+  #bucketOf(hash: number): number {
+    const old = this.#old;
+    return old !== undefined && (hash & this.#oldMask) >= this.#drained
+      ? hash & this.#oldMask
+      : hash & this.#mask;
+  }
+
+  /**
+   * Doubles the buckets incrementally, as Redis does: rehashing a million items at once took
+   * ~50 ms (each key is hashed again: the header does not keep it), a stall for every request
+   * on the node. The new array takes new links; every link then moves DRAIN_STEP old buckets
+   * (about as many items, load ≤ 1) until the old array is empty. Inserts add one item per
+   * link, so the old array is drained long before the new one is full.
+   */
+  #startRehash(): void {
+    this.#old = this.buckets;
+    this.#oldMask = this.#mask;
+    this.#drained = 0;
+    this.buckets = new Int32Array(this.buckets.length * 2).fill(NONE);
+    this.#mask = this.buckets.length - 1;
+    this.#drain(DRAIN_STEP);
+  }
+
+  /** Moves the chains of up to `steps` old buckets into the new array. */
+  #drain(steps: number): void {
+    const old = this.#old!;
+    const buckets = this.buckets;
+    const mask = this.#mask;
+    const end = Math.min(old.length, this.#drained + steps);
+    for (let b = this.#drained; b < end; b++) {
+      let item = old[b]!;
+      while (item !== NONE) {
+        const next = this.#getI32(item, I_CHAIN);
+        const nb = this.hash(item) & mask;
+        this.#setI32(item, I_CHAIN, buckets[nb]!);
+        buckets[nb] = item;
+        item = next;
+      }
     }
+    this.#drained = end;
+    if (end === old.length) this.#old = undefined;
   }
 }

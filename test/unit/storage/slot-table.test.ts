@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { hashKeyBytes } from '../../../src/storage/key-bytes.js';
 import { SlabAllocator } from '../../../src/storage/slab-allocator.js';
@@ -247,6 +248,37 @@ describe('SlotTable hash index', () => {
       expect(h.find(`a${i}`) === NONE).toBe(i % 2 === 0);
       expect(h.find(`b${i}`)).not.toBe(NONE);
     }
+  });
+
+  it('finds, links and unlinks keys while its buckets double (incrementally), like a Set', () => {
+    const op = fc.record({
+      key: fc.integer({ min: 0, max: 4999 }),
+      isDelete: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(fc.array(op, { minLength: 1500, maxLength: 4000 }), (ops) => {
+        const h = new Harness(16);
+        const model = new Map<string, number>();
+        for (const [n, { key, isDelete }] of ops.entries()) {
+          const k = `key:${key}`;
+          const item = model.get(k);
+          if (isDelete && item !== undefined) {
+            h.delete(item);
+            model.delete(k);
+          } else if (!isDelete && item === undefined) {
+            model.set(k, h.insert(k));
+          }
+          // spot checks as it goes; everything at the end
+          if (n % 97 === 0) expect(h.find(k)).toBe(model.get(k) ?? NONE);
+        }
+        expect(h.table.count).toBe(model.size);
+        for (let key = 0; key < 5000; key++) {
+          const k = `key:${key}`;
+          expect(h.find(k)).toBe(model.get(k) ?? NONE);
+        }
+      }),
+      { numRuns: 20 },
+    );
   });
 
   it('clear forgets every item and starts handing out slot 0 again', () => {
