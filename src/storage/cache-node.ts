@@ -30,7 +30,9 @@ export class CacheNode extends ByteStore {
   /**
    * Just the value, as a VIEW into the node's slab: no copy, so it is the fastest read, and it
    * is valid only until the next call that modifies this node (any store, delete, incr, touch,
-   * flush or sweep, which may reuse the bytes). Copy it to keep it; `get` returns a copy.
+   * flush or sweep, which may reuse the bytes), and that includes handing it to a store as its
+   * value: the store may evict the item the view reads from before copying it. Copy it to keep
+   * it; `get` returns a copy.
    */
   getValue(key: string): Uint8Array | undefined {
     const length = encodeKey(key, this.#scratch);
