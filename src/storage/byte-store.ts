@@ -10,6 +10,7 @@ import {
   InvalidArgumentError,
   InvalidKeyError,
   NotNumericError,
+  OutOfMemoryError,
   TooLargeError,
 } from '../errors.js';
 import type { CacheEntry } from '../types.js';
@@ -126,12 +127,12 @@ export class ByteStore extends ItemStore {
     if (mode === 'append' || mode === 'prepend') {
       return this.#concat(existing, mode, value, valueOffset, valueLength);
     }
+    const expiresAtMs = this.expiryFor(ttlMs); // first: a bad TTL must change nothing
     if (valueLength > this.maxItemBytes || keyLength + valueLength > this.maxMemory) {
       // memcached drops the old value of a too-large `set`, so that it is not served stale
       if (existing !== NONE && mode === 'set') this.remove(existing);
       throw new TooLargeError();
     }
-    const expiresAtMs = this.expiryFor(ttlMs);
     if (existing !== NONE) {
       if (expiresAtMs >= 0 && this.canOverwrite(existing, keyLength + valueLength)) {
         this.overwrite(
@@ -146,6 +147,8 @@ export class ByteStore extends ItemStore {
         );
         return 'stored';
       }
+      // only a set gives up the old value when the slab has no chunk for the new one
+      if (mode !== 'set') this.#checkReplaceable(existing, keyLength + valueLength);
       this.remove(existing);
     }
     if (expiresAtMs < 0) return 'stored';
@@ -207,6 +210,7 @@ export class ByteStore extends ItemStore {
     const flags = t.flags(item);
     const expiresAtMs = t.expiresAtMs(item);
     const partition = t.partition[t.slotOf(item)]!;
+    this.#checkReplaceable(item, keyLength + digits.length);
     this.remove(item);
     this.insert(
       hash,
@@ -267,9 +271,19 @@ export class ByteStore extends ItemStore {
     const flags = t.flags(item);
     const expiresAt = t.expiresAtMs(item);
     const partition = t.partition[t.slotOf(item)]!;
+    this.#checkReplaceable(item, keyLength + total);
     this.remove(item);
     this.insert(hash, joined, 0, keyLength, joined, keyLength, total, flags, expiresAt, partition);
     return 'stored';
+  }
+
+  /**
+   * Throws OutOfMemoryError, keeping `item`, when the slab could not hold its replacement of
+   * `itemBytes` once it is gone: replace, cas, append, prepend and incr keep the old value on
+   * that error, as memcached's do.
+   */
+  #checkReplaceable(item: number, itemBytes: number): void {
+    if (!this.table.canReplace(item, itemBytes)) throw new OutOfMemoryError();
   }
 
   /** A copy of `item` as a CacheEntry (what `CacheNode.get` hands out). */
@@ -300,5 +314,11 @@ function checkRanges(
 }
 
 function inside(bytes: Uint8Array, offset: number, length: number): boolean {
-  return offset >= 0 && length >= 0 && offset + length <= bytes.length;
+  return (
+    Number.isInteger(offset) &&
+    Number.isInteger(length) &&
+    offset >= 0 &&
+    length >= 0 &&
+    offset + length <= bytes.length
+  );
 }

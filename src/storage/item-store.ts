@@ -19,7 +19,7 @@ import { ExpiryHeap } from './expiry-heap.js';
 import { copyBytes, WordCopier } from './item-copy.js';
 import { PartitionLists } from './partitions.js';
 import { MAX_PAGES, SlabAllocator } from './slab-allocator.js';
-import { NONE, SlotTable } from './slot-table.js';
+import { HEADER_BYTES, NONE, SlotTable } from './slot-table.js';
 import { type CacheNodeOptions, DEFAULT_MAX_ITEM_BYTES } from './store-options.js';
 
 /** Evictions a store may make to find a chunk once the slab has no page number left. */
@@ -310,8 +310,9 @@ export class ItemStore {
 
   /**
    * A new item from the table. When the slab has no page number left, items are evicted (up to
-   * MAX_EVICTIONS_FOR_A_CHUNK) until a chunk of the size class frees up: with one eviction order
-   * for every class, the victims may be of other classes, whose chunks do not help.
+   * MAX_EVICTIONS_FOR_A_CHUNK) until a chunk of the size class frees up, as memcached evicts
+   * within a slab class; only victims that help go (see `#evictFor`), so a store that cannot
+   * succeed fails at once instead of emptying the node one retry at a time.
    */
   #allocate(keyLength: number, valueLength: number): number {
     for (let evicted = 0; ; evicted++) {
@@ -319,9 +320,29 @@ export class ItemStore {
         return this.table.allocate(keyLength, valueLength);
       } catch (err) {
         if (!(err instanceof OutOfMemoryError) || evicted === MAX_EVICTIONS_FOR_A_CHUNK) throw err;
-        if (!this.#evictOne()) throw err;
+        if (!this.#evictFor(HEADER_BYTES + keyLength + valueLength)) throw err;
       }
     }
+  }
+
+  /**
+   * For a chunk of `chunkSize` bytes: removes an expired item if there is one, else the policy's
+   * victim if its chunk is of that class or a page of its own; false when neither helps.
+   */
+  #evictFor(chunkSize: number): boolean {
+    if (this.heap.size > 0 && this.heap.peekExpiresAtMs() <= this.clock.now()) {
+      this.remove(this.table.itemOf(this.heap.peek()));
+      this.#expired++;
+      return true;
+    }
+    const victim = this.order.victim();
+    if (victim === NONE) return false;
+    const item = this.table.itemOf(victim);
+    const held = HEADER_BYTES + this.table.keyLength(item) + this.table.valueLength(item);
+    if (!SlabAllocator.sameClass(held, chunkSize) && !SlabAllocator.isHuge(held)) return false;
+    this.remove(item);
+    this.#evictions++;
+    return true;
   }
 
   /** Removes an expired item if there is one, else the policy's victim; false when empty. */

@@ -123,6 +123,26 @@ export class SlabAllocator {
     return c === HUGE ? size : CLASS_SIZES[c]!;
   }
 
+  /** True when items of `a` and `b` bytes take chunks of one class. */
+  static sameClass(a: number, b: number): boolean {
+    return classOf(a) === classOf(b);
+  }
+
+  /** True when an item of `size` bytes gets a page of its own (freeing it frees a page number). */
+  static isHuge(size: number): boolean {
+    return classOf(size) === HUGE;
+  }
+
+  /** True when `alloc(size)` would succeed now, without any chunk being freed first. */
+  hasRoomFor(size: number): boolean {
+    if (this.#freePageNumbers.length > 0 || this.pages.length < this.#maxPages) return true;
+    const c = classOf(size);
+    if (c === HUGE) return false;
+    if (this.#free[c]!.length > 0) return true;
+    const page = this.#carvePage[c]!;
+    return page >= 0 && this.#carveOffset[c]! + CLASS_SIZES[c]! <= this.pages[page]!.length;
+  }
+
   static pageOf(address: number): number {
     return address >>> PAGE_SHIFT;
   }

@@ -230,6 +230,16 @@ export class SlotTable {
     this.#setI32(item, I_FLAGS, value);
   }
 
+  /**
+   * True when `item` can give way to an item of `itemBytes` (key + value) without the slab
+   * running out: the new one fits the chunk the old one frees, or the slab has room anyway.
+   */
+  canReplace(item: number, itemBytes: number): boolean {
+    const held = HEADER_BYTES + this.keyLength(item) + this.valueLength(item);
+    const wanted = HEADER_BYTES + itemBytes;
+    return SlabAllocator.sameClass(held, wanted) || this.slab.hasRoomFor(wanted);
+  }
+
   /** True when key and value of `itemBytes` in total fit the chunk `item` already has. */
   fitsInPlace(item: number, itemBytes: number): boolean {
     const held = HEADER_BYTES + this.keyLength(item) + this.valueLength(item);
@@ -319,6 +329,11 @@ export class SlotTable {
     else if (this.count > this.buckets.length) this.#startRehash();
   }
 
+  /** Keeps a doubling moving when only deletes come (links drive it otherwise). */
+  #drainOnUnlink(): void {
+    if (this.#old !== undefined) this.#drain(DRAIN_STEP);
+  }
+
   unlink(item: number): void {
     const slab = this.slab;
     const chunk = item;
@@ -342,6 +357,7 @@ export class SlotTable {
       }
     }
     this.count--;
+    this.#drainOnUnlink();
   }
 
   /** Drops every item (flush) and every chunk; keeps the columns. */

@@ -1200,6 +1200,16 @@ describe('byte API: bad input changes nothing', () => {
       InvalidKeyError,
       'INVALID_KEY',
     );
+    expectCode(
+      () => node.storeBytes('set', key, 0, 5, value, 0, 2.5, 0, 0),
+      InvalidArgumentError,
+      'INVALID_ARGUMENT',
+    );
+    expectCode(
+      () => node.storeBytes('set', key, 0.5, 4, value, 0, 2, 0, 0),
+      InvalidKeyError,
+      'INVALID_KEY',
+    );
     const long = new Uint8Array(300).fill(0x61);
     expectCode(
       () => node.storeBytes('set', long, 0, 300, value, 0, 10, 0, 0),
@@ -1255,19 +1265,43 @@ describe('a node out of slab pages', () => {
     expect(node.get(key(10_000 - 6963))).toBeUndefined();
   });
 
-  it('fails with OutOfMemoryError, after a bounded number of evictions, for a class with no page', () => {
+  it('fails at once, evicting nothing, for a size class with no page', () => {
     const node = new CacheNode(64 << 20, 'lru', { maxSlabPages: 2 });
     const value = new Uint8Array(100).fill(1);
     for (let i = 0; i < 7000; i++) node.set(key(i), value);
     const before = node.stats();
-    // a 1,000-byte value needs another size class, and no page is left for it; like memcached,
-    // the key's old value is dropped rather than served stale
-    expectCode(() => node.set(key(6999), new Uint8Array(1000)), OutOfMemoryError, 'OUT_OF_MEMORY');
+    // a 1,000-byte value needs another size class and no page is left for it; evicting items of
+    // the full class would not help, so none goes (retrying cannot empty the node). Like
+    // memcached, a failed set drops the key's old value rather than serve it stale.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      expectCode(
+        () => node.set(key(6999), new Uint8Array(1000)),
+        OutOfMemoryError,
+        'OUT_OF_MEMORY',
+      );
+    }
     expect(node.get(key(6999))).toBeUndefined();
     const after = node.stats();
-    expect(after.evictions - before.evictions).toBe(64);
-    expect(after.entryCount).toBe(before.entryCount - 65);
+    expect(after.evictions).toBe(before.evictions);
+    expect(after.entryCount).toBe(before.entryCount - 1);
     expect(after.bytesStored).toBe(after.entryCount * 106);
+  });
+
+  it('keeps the old value when replace, cas, append, prepend or incr cannot get a chunk', () => {
+    const node = new CacheNode(1 << 20, 'lru', { maxSlabPages: 1 }); // one page: one size class
+    node.set('n', bytes('9999999'));
+    const casUnique = node.get('n')!.cas;
+    const calls: [string, () => unknown][] = [
+      ['incr', () => node.incr('n', 1)], // 8 digits: another class
+      ['append', () => node.store('append', 'n', new Uint8Array(100))],
+      ['prepend', () => node.store('prepend', 'n', new Uint8Array(100))],
+      ['replace', () => node.store('replace', 'n', new Uint8Array(100))],
+      ['cas', () => node.store('cas', 'n', new Uint8Array(100), 0, 0, casUnique)],
+    ];
+    for (const [, call] of calls) expectCode(call, OutOfMemoryError, 'OUT_OF_MEMORY');
+    expect(text(node.get('n'))).toBe('9999999');
+    expect(node.stats()).toMatchObject({ entryCount: 1, bytesStored: 8, evictions: 0 });
+    expect(node.incr('n', -9_999_990)).toBe(9n); // shorter: the same class, in place
   });
 
   it('refuses a page budget outside 1 to 16384', () => {
