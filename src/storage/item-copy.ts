@@ -94,10 +94,8 @@ export function copyBytes(
  * its values from one request buffer.
  */
 export class WordCopier {
-  #out: Uint8Array | undefined;
-  #outView: DataView | undefined;
-  #in: Uint8Array | undefined;
-  #inView: DataView | undefined;
+  readonly #out = new LastView();
+  readonly #in = new LastView();
 
   /** Copies the value of `item` into `out` at `outOffset`; returns its length. */
   copyOut(t: SlotTable, item: number, out: Uint8Array, outOffset: number): number {
@@ -111,14 +109,7 @@ export class WordCopier {
       copyBytes(t.bytesOf(item), start, length, out, outOffset);
       return length;
     }
-    let view = this.#outView;
-    // the same array can have grown or shrunk with a resizable ArrayBuffer, or been detached
-    if (out !== this.#out || view === undefined || view.byteLength !== out.byteLength) {
-      view = viewOf(out);
-      this.#out = out;
-      this.#outView = view;
-    }
-    copyWords(t.bytesOf(item), t.viewOf(item), start, length, out, view, outOffset);
+    copyWords(t.bytesOf(item), t.viewOf(item), start, length, out, this.#out.of(out), outOffset);
     return length;
   }
 
@@ -141,13 +132,24 @@ export class WordCopier {
       copyBytes(src, srcOffset, length, t.bytesOf(item), at);
       return;
     }
-    let view = this.#inView;
-    if (src !== this.#in || view === undefined || view.byteLength !== src.byteLength) {
-      view = viewOf(src);
-      this.#in = src;
-      this.#inView = view;
+    copyWords(src, this.#in.of(src), srcOffset, length, t.bytesOf(item), t.viewOf(item), at);
+  }
+}
+
+/** A DataView over the last array asked for, made again only for another array. */
+class LastView {
+  #bytes: Uint8Array | undefined;
+  #view: DataView | undefined;
+
+  of(bytes: Uint8Array): DataView {
+    let view = this.#view;
+    // the same array can have grown or shrunk with a resizable ArrayBuffer, or been detached
+    if (bytes !== this.#bytes || view === undefined || view.byteLength !== bytes.byteLength) {
+      view = viewOf(bytes);
+      this.#bytes = bytes;
+      this.#view = view;
     }
-    copyWords(src, view, srcOffset, length, t.bytesOf(item), t.viewOf(item), at);
+    return view;
   }
 }
 

@@ -96,7 +96,7 @@ export class ItemStore {
     const now = this.clock.now();
     let reclaimed = 0;
     while (reclaimed < maxEntries) {
-      if (this.heap.size === 0 || this.heap.peekExpiresAtMs() > now) break;
+      if (this.heap.peekExpiresAtMs() > now) break; // Infinity when empty
       this.remove(this.table.itemOf(this.heap.peek()));
       this.#expired++;
       reclaimed++;
@@ -311,7 +311,7 @@ export class ItemStore {
   /**
    * A new item from the table. When the slab has no page number left, items are evicted (up to
    * MAX_EVICTIONS_FOR_A_CHUNK) until a chunk of the size class frees up, as memcached evicts
-   * within a slab class; only victims that help go (see `#evictFor`), so a store that cannot
+   * within a slab class; only victims that help go (see `#evictOne`), so a store that cannot
    * succeed fails at once instead of emptying the node one retry at a time.
    */
   #allocate(keyLength: number, valueLength: number): number {
@@ -320,17 +320,18 @@ export class ItemStore {
         return this.table.allocate(keyLength, valueLength);
       } catch (err) {
         if (!(err instanceof OutOfMemoryError) || evicted === MAX_EVICTIONS_FOR_A_CHUNK) throw err;
-        if (!this.#evictFor(HEADER_BYTES + keyLength + valueLength)) throw err;
+        if (!this.#evictOne(HEADER_BYTES + keyLength + valueLength)) throw err;
       }
     }
   }
 
   /**
-   * For a chunk of `chunkSize` bytes: removes an expired item if there is one, else the policy's
-   * victim if its chunk is of that class or a page of its own; false when neither helps.
+   * Removes an expired item if there is one, else the policy's victim; false when there is none.
+   * With `forChunk` (a chunk size), the victim goes only if its chunk is of that size class or a
+   * page of its own: the only ones whose removal lets a chunk of that size be allocated.
    */
-  #evictFor(chunkSize: number): boolean {
-    if (this.heap.size > 0 && this.heap.peekExpiresAtMs() <= this.clock.now()) {
+  #evictOne(forChunk = 0): boolean {
+    if (this.heap.peekExpiresAtMs() <= this.clock.now()) {
       this.remove(this.table.itemOf(this.heap.peek()));
       this.#expired++;
       return true;
@@ -338,23 +339,11 @@ export class ItemStore {
     const victim = this.order.victim();
     if (victim === NONE) return false;
     const item = this.table.itemOf(victim);
-    const held = HEADER_BYTES + this.table.keyLength(item) + this.table.valueLength(item);
-    if (!SlabAllocator.sameClass(held, chunkSize) && !SlabAllocator.isHuge(held)) return false;
-    this.remove(item);
-    this.#evictions++;
-    return true;
-  }
-
-  /** Removes an expired item if there is one, else the policy's victim; false when empty. */
-  #evictOne(): boolean {
-    if (this.heap.size > 0 && this.heap.peekExpiresAtMs() <= this.clock.now()) {
-      this.remove(this.table.itemOf(this.heap.peek()));
-      this.#expired++;
-      return true;
+    if (forChunk > 0) {
+      const held = HEADER_BYTES + this.table.keyLength(item) + this.table.valueLength(item);
+      if (!SlabAllocator.sameClass(held, forChunk) && !SlabAllocator.isHuge(held)) return false;
     }
-    const victim = this.order.victim();
-    if (victim === NONE) return false;
-    this.remove(this.table.itemOf(victim));
+    this.remove(item);
     this.#evictions++;
     return true;
   }

@@ -290,11 +290,7 @@ export class SlotTable {
    */
   find(hash: number, key: Uint8Array, offset: number, length: number): number {
     const slab = this.slab;
-    const old = this.#old;
-    let chunk =
-      old !== undefined && (hash & this.#oldMask) >= this.#drained
-        ? old[hash & this.#oldMask]!
-        : this.buckets[hash & this.#mask]!;
+    let chunk = this.#bucketsOf(hash)[this.#bucketOf(hash)]!;
     while (chunk !== NONE) {
       const page = chunk >>> PAGE_SHIFT;
       const words = slab.words[page]!;
@@ -385,15 +381,14 @@ export class SlotTable {
 
   // While the buckets double, a key lives in the old array if its old bucket is not drained
   // yet, else in the new one; find, link and unlink all follow that rule.
+  #isInOld(hash: number): boolean {
+    return this.#old !== undefined && (hash & this.#oldMask) >= this.#drained;
+  }
   #bucketsOf(hash: number): Int32Array {
-    const old = this.#old;
-    return old !== undefined && (hash & this.#oldMask) >= this.#drained ? old : this.buckets;
+    return this.#isInOld(hash) ? this.#old! : this.buckets;
   }
   #bucketOf(hash: number): number {
-    const old = this.#old;
-    return old !== undefined && (hash & this.#oldMask) >= this.#drained
-      ? hash & this.#oldMask
-      : hash & this.#mask;
+    return this.#isInOld(hash) ? hash & this.#oldMask : hash & this.#mask;
   }
 
   /**
