@@ -8,8 +8,10 @@
 import { LRUCache } from 'lru-cache';
 import { Bench } from 'tinybench';
 import { CacheNode } from '../../src/storage/cache-node.js';
+import { encodeKey, newKeyScratch } from '../../src/storage/key-bytes.js';
 import { EVICTION_POLICIES } from '../../src/types.js';
 import type { BenchTable } from '../fixtures/bench-table.js';
+import { FloorTable } from '../fixtures/floor-table.js';
 import { buildWorkload, type Workload } from '../fixtures/zipf.js';
 
 const MAX_MEMORY = 64 * 1024 * 1024;
@@ -73,6 +75,48 @@ function bytePathRunner(w: Workload, node: CacheNode): Runner {
   };
 }
 
+/**
+ * The same two paths on FloorTable, the least work the slab layout allows (no eviction, no
+ * stats, no checks): the best ratio to lru-cache this design could reach on this machine.
+ * `stringKeys` encodes each key string (as CacheNode's string API does) and takes a value view.
+ */
+function floorRunner(w: Workload, stringKeys: boolean): Runner {
+  const table = new FloorTable(w.keys.length, 16, w.value.length);
+  const reply = Buffer.allocUnsafe(64 * 1024);
+  const replyView = new DataView(reply.buffer, reply.byteOffset, reply.byteLength);
+  const scratch = newKeyScratch();
+  return (from, to) => {
+    table.nowMs = Date.now(); // a cached clock, read once per batch
+    let found = 0;
+    let at = 0;
+    for (let i = from; i < to; i++) {
+      const k = w.opKeys[i]!;
+      let bytes: Uint8Array = w.keyBytes;
+      let off = w.keyOffsets[k]!;
+      let len = w.keyLengths[k]!;
+      if (stringKeys) {
+        bytes = scratch;
+        off = 0;
+        len = encodeKey(w.keys[k]!, scratch);
+      }
+      if (!w.opIsGet[i]) {
+        table.set(bytes, off, len, w.value, TTL_MS);
+        continue;
+      }
+      const item = table.lookup(bytes, off, len);
+      if (item < 0) continue;
+      found++;
+      if (stringKeys) {
+        if (table.valueView(item).length > 0) found++;
+      } else {
+        if (at + w.value.length > reply.length) at = 0;
+        at += table.copyValue(item, reply, replyView, at);
+      }
+    }
+    return found;
+  };
+}
+
 /** Runs `runner` over the trace in batches of BATCH operations per bench iteration. */
 function addTask(bench: Bench, name: string, runner: Runner, opCount: number): void {
   // Warm: every key that the trace sets is present before timing starts.
@@ -114,6 +158,13 @@ export async function benchStorage(timeMs = 1000): Promise<BenchTable> {
     bench,
     'CacheNode lru byte path',
     bytePathRunner(w, new CacheNode(MAX_MEMORY, 'lru')),
+    w.opKeys.length,
+  );
+  addTask(bench, 'floor: bare slab table, byte path', floorRunner(w, false), w.opKeys.length);
+  addTask(
+    bench,
+    'floor: bare slab table, string key, value view',
+    floorRunner(w, true),
     w.opKeys.length,
   );
   await bench.run();
