@@ -30,16 +30,16 @@ export class ByteStore extends ItemStore {
    * The key must be valid (the caller checked it).
    */
   lookup(key: Uint8Array, offset: number, length: number): number {
-    const hash = hashKeyBytes(key, offset, length);
-    const item = this.findLive(hash, key, offset, length);
-    if (item === NONE) {
+    const t = this.table;
+    const item = t.find(hashKeyBytes(key, offset, length), key, offset, length);
+    const slot = item === NONE ? NONE : t.hit(item, this.clock.now());
+    if (slot === NONE) {
+      if (item !== NONE) this.expire(item);
       this.misses++;
       return NONE;
     }
     this.hits++;
-    const t = this.table;
-    t.recordAccess(item, this.clock.now());
-    this.order.access(t.slotOf(item));
+    this.order.access(slot);
     return item;
   }
 

@@ -181,11 +181,16 @@ export class ItemStore {
     if (item === NONE) return NONE;
     const expiresAtMs = this.table.expiresAtMs(item);
     if (expiresAtMs !== 0 && expiresAtMs <= this.clock.now()) {
-      this.remove(item);
-      this.#expired++;
+      this.expire(item);
       return NONE;
     }
     return item;
+  }
+
+  /** Reclaims `item`, found expired on access (each expiry counts once). */
+  protected expire(item: number): void {
+    this.remove(item);
+    this.#expired++;
   }
 
   /**

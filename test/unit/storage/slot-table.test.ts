@@ -104,13 +104,25 @@ describe('SlotTable fields', () => {
   it('counts accesses next to the key length, saturating at 2^24 - 1', () => {
     const t = new SlotTable(16);
     const item = t.allocate(250, 0);
-    t.recordAccess(item, 5);
-    t.recordAccess(item, 9);
+    t.setExpiresAtMs(item, 0);
+    expect(t.hit(item, 5)).toBe(t.slotOf(item));
+    expect(t.hit(item, 9)).toBe(t.slotOf(item));
     expect([t.accessCount(item), t.lastAccessedMs(item), t.keyLength(item)]).toEqual([2, 9, 250]);
-    for (let i = 2; i < MAX_ACCESS_COUNT + 3; i++) t.recordAccess(item, 10);
+    for (let i = 2; i < MAX_ACCESS_COUNT + 3; i++) t.hit(item, 10);
     expect([t.accessCount(item), t.keyLength(item)]).toEqual([MAX_ACCESS_COUNT, 250]);
     t.resetAccessCount(item);
     expect([t.accessCount(item), t.keyLength(item)]).toEqual([0, 250]);
+  });
+
+  it('counts a hit only on an item that has not expired, and then leaves it as it is', () => {
+    const t = new SlotTable(16);
+    const item = t.allocate(3, 0);
+    t.setExpiresAtMs(item, 100);
+    t.setLastAccessedMs(item, 1);
+    expect(t.hit(item, 99)).toBe(t.slotOf(item));
+    expect(t.hit(item, 100)).toBe(NONE);
+    expect(t.hit(item, 250)).toBe(NONE);
+    expect([t.accessCount(item), t.lastAccessedMs(item)]).toEqual([1, 99]);
   });
 
   it('tells whether a new size fits the chunk an item has', () => {
