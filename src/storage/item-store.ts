@@ -232,12 +232,7 @@ export class ItemStore {
       t.release(item); // not linked anywhere yet: as if never stored
       throw err;
     }
-    const now = this.clock.now();
-    t.setFlags(item, flags);
-    t.setCas(item, ++this.lastCas);
-    t.setExpiresAtMs(item, expiresAtMs);
-    t.setCreatedAtMs(item, now);
-    t.setLastAccessedMs(item, now);
+    t.stamp(item, flags, ++this.lastCas, expiresAtMs, this.clock.now());
     t.link(item, hash);
     const slot = t.slotOf(item);
     this.order.insert(slot);
@@ -273,13 +268,9 @@ export class ItemStore {
     const t = this.table;
     this.copier.copyIn(value, valueOffset, valueLength, t, item, t.valueOffset(item));
     this.#bytesStored += valueLength - t.valueLength(item);
-    const now = this.clock.now();
     t.setValueLength(item, valueLength);
-    t.setFlags(item, flags);
-    t.setCas(item, ++this.lastCas);
-    t.setCreatedAtMs(item, now);
-    t.setLastAccessedMs(item, now);
-    t.resetAccessCount(item);
+    const hadTtl = t.expiresAtMs(item) !== 0;
+    t.stamp(item, flags, ++this.lastCas, expiresAtMs, this.clock.now());
     const slot = t.slotOf(item);
     this.order.remove(slot);
     this.order.insert(slot);
@@ -288,8 +279,6 @@ export class ItemStore {
       this.#partitions.remove(slot);
       this.#partitions.add(slot, wanted);
     }
-    const hadTtl = t.expiresAtMs(item) !== 0;
-    t.setExpiresAtMs(item, expiresAtMs);
     if (expiresAtMs !== 0) this.heap.upsert(slot, expiresAtMs);
     else if (hadTtl) this.heap.remove(slot);
   }

@@ -58,18 +58,14 @@ describe('SlotTable fields', () => {
   it("stores each field of an item's header independently, next to its key and value", () => {
     const t = new SlotTable(16);
     const item = t.allocate(250, 1_048_576);
-    t.setExpiresAtMs(item, 1_700_000_000_123.5);
-    t.setCas(item, 2 ** 53 - 1);
-    t.setLastAccessedMs(item, 11);
-    t.setCreatedAtMs(item, 1_700_000_000_000);
-    t.setFlags(item, 0xffffffff);
+    t.stamp(item, 0xffffffff, 2 ** 53 - 1, 1_700_000_000_123.5, 1_700_000_000_999);
     const slot = t.slotOf(item);
     t.setNext(slot, 5);
     t.setPrev(slot, NONE);
     expect(t.expiresAtMs(item)).toBe(1_700_000_000_123.5);
     expect(t.cas(item)).toBe(2 ** 53 - 1);
-    expect(t.lastAccessedMs(item)).toBe(11);
-    expect(t.createdAtMs(item)).toBe(1_700_000_000_000);
+    expect(t.lastAccessedMs(item)).toBe(1_700_000_000_999);
+    expect(t.createdAtMs(item)).toBe(1_700_000_000_000); // to the second
     expect(t.valueLength(item)).toBe(1_048_576);
     expect(t.keyLength(item)).toBe(250);
     expect(t.accessCount(item)).toBe(0);
@@ -87,8 +83,7 @@ describe('SlotTable fields', () => {
     for (let i = 0; i < 16; i++) {
       const item = t.allocate(i + 1, i * 10);
       items.push(item);
-      t.setFlags(item, i * 1000);
-      t.setExpiresAtMs(item, i + 0.25);
+      t.stamp(item, i * 1000, 1, i + 0.25, 0);
       t.bytesOf(item).fill(i, t.keyOffset(item), t.valueOffset(item) + i * 10);
     }
     for (const [i, item] of items.entries()) {
@@ -110,15 +105,14 @@ describe('SlotTable fields', () => {
     expect([t.accessCount(item), t.lastAccessedMs(item), t.keyLength(item)]).toEqual([2, 9, 250]);
     for (let i = 2; i < MAX_ACCESS_COUNT + 3; i++) t.hit(item, 10);
     expect([t.accessCount(item), t.keyLength(item)]).toEqual([MAX_ACCESS_COUNT, 250]);
-    t.resetAccessCount(item);
+    t.stamp(item, 0, 1, 0, 20); // stored again: no hits yet
     expect([t.accessCount(item), t.keyLength(item)]).toEqual([0, 250]);
   });
 
   it('counts a hit only on an item that has not expired, and then leaves it as it is', () => {
     const t = new SlotTable(16);
     const item = t.allocate(3, 0);
-    t.setExpiresAtMs(item, 100);
-    t.setLastAccessedMs(item, 1);
+    t.stamp(item, 0, 1, 100, 1);
     expect(t.hit(item, 99)).toBe(t.slotOf(item));
     expect(t.hit(item, 100)).toBe(NONE);
     expect(t.hit(item, 250)).toBe(NONE);
@@ -164,8 +158,7 @@ describe('SlotTable slots', () => {
       const slot = t.slotOf(item);
       items.push(item);
       expect(slot).toBe(i);
-      t.setFlags(item, i);
-      t.setCas(item, i * 10);
+      t.stamp(item, i, i * 10, 0, 0);
       t.setNext(slot, i + 1);
       t.partition[slot] = i * 3;
     }
