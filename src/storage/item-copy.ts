@@ -12,16 +12,7 @@ const MEMMOVE_BYTES = 256;
 
 /** A copy of `item` as a CacheEntry (what `CacheNode.get` hands out); its value from `values`. */
 export function entryCopy(t: SlotTable, item: number, values: ValuePool): CacheEntry {
-  const expiresAtMs = t.expiresAtMs(item);
-  return {
-    value: values.copyOf(t, item),
-    flags: t.flags(item),
-    cas: BigInt(t.cas(item)),
-    createdAtMs: t.createdAtMs(item),
-    expiresAtMs: expiresAtMs === 0 ? undefined : expiresAtMs,
-    lastAccessedMs: t.lastAccessedMs(item),
-    accessCount: t.accessCount(item),
-  };
+  return t.entryWith(item, values.copyOf(t, item));
 }
 
 const POOL_BYTES = 16 * 1024;

@@ -28,6 +28,7 @@
  * buckets, so chains stay short.
  */
 
+import type { CacheEntry } from '../types.js';
 import { hashKeyBytes } from './key-bytes.js';
 import { PAGE_SHIFT, SlabAllocator, UNIT_MASK } from './slab-allocator.js';
 
@@ -231,6 +232,24 @@ export class SlotTable {
     doubles[(at >> 1) + F_EXPIRES] = expiresAtMs;
     doubles[(at >> 1) + F_ACCESSED] = nowMs;
   }
+  /** `item` as a CacheEntry around `value` (a copy of its value), from one header fetch. */
+  entryWith(item: number, value: Uint8Array): CacheEntry {
+    const page = item >>> PAGE_SHIFT;
+    const words = this.slab.words[page]!;
+    const doubles = this.slab.doubles[page]!;
+    const at = (item & UNIT_MASK) << 1;
+    const expiresAtMs = doubles[(at >> 1) + F_EXPIRES]!;
+    return {
+      value,
+      flags: words[at + I_FLAGS]! >>> 0,
+      cas: BigInt(doubles[(at >> 1) + F_CAS]!),
+      createdAtMs: (words[at + I_CREATED_SEC]! >>> 0) * 1000,
+      expiresAtMs: expiresAtMs === 0 ? undefined : expiresAtMs,
+      lastAccessedMs: doubles[(at >> 1) + F_ACCESSED]!,
+      accessCount: words[at + I_KEY_COUNT]! >>> 8,
+    };
+  }
+
   /** memcached's 32-bit client flags. */
   flags(item: number): number {
     return getI32(this.slab, item, I_FLAGS) >>> 0;
