@@ -315,7 +315,9 @@ export class SlotTable {
    */
   find(hash: number, key: Uint8Array, offset: number, length: number): number {
     const slab = this.slab;
-    let chunk = this.#bucketsOf(hash)[this.#bucketOf(hash)]!;
+    let chunk = this.#isInOld(hash)
+      ? this.#old![hash & this.#oldMask]!
+      : this.buckets[hash & this.#mask]!;
     while (chunk !== NONE) {
       const page = chunk >>> PAGE_SHIFT;
       const words = slab.words[page]!;
