@@ -15,6 +15,7 @@ import {
 } from '../errors.js';
 import type { CacheEntry } from '../types.js';
 import { entryCopy, ValuePool } from './item-copy.js';
+import { hitItem } from './item-header.js';
 import { ItemStore } from './item-store.js';
 import { hashKeyBytes, KEY_MAX_BYTES } from './key-bytes.js';
 import { applyDelta, isU64, parseU64 } from './numeric.js';
@@ -32,7 +33,7 @@ export class ByteStore extends ItemStore {
   lookup(key: Uint8Array, offset: number, length: number): number {
     const t = this.table;
     const item = t.find(hashKeyBytes(key, offset, length), key, offset, length);
-    const slot = item === NONE ? NONE : t.hit(item, this.clock.now());
+    const slot = item === NONE ? NONE : hitItem(t.slab, item, this.clock.now());
     if (slot === NONE) {
       if (item !== NONE) this.expire(item);
       this.misses++;

@@ -5,6 +5,7 @@
 
 import { markAsUntransferable } from 'node:worker_threads';
 import type { CacheEntry } from '../types.js';
+import { entryOf } from './item-header.js';
 import type { SlotTable } from './slot-table.js';
 
 /** Values from this length on are copied by `TypedArray#set` (a memmove) instead of words. */
@@ -12,7 +13,7 @@ const MEMMOVE_BYTES = 256;
 
 /** A copy of `item` as a CacheEntry (what `CacheNode.get` hands out); its value from `values`. */
 export function entryCopy(t: SlotTable, item: number, values: ValuePool): CacheEntry {
-  return t.entryWith(item, values.copyOf(t, item));
+  return entryOf(t.slab, item, values.copyOf(t, item));
 }
 
 const POOL_BYTES = 16 * 1024;

@@ -17,6 +17,7 @@ import { LfuOrder } from './eviction/lfu.js';
 import { type EvictionOrder, newEvictionOrder } from './eviction/policy.js';
 import { ExpiryHeap } from './expiry-heap.js';
 import { copyBytes, WordCopier } from './item-copy.js';
+import { stampItem } from './item-header.js';
 import { PartitionLists } from './partitions.js';
 import { MAX_PAGES, SlabAllocator } from './slab-allocator.js';
 import { HEADER_BYTES, NONE, SlotTable } from './slot-table.js';
@@ -232,7 +233,7 @@ export class ItemStore {
       t.release(item); // not linked anywhere yet: as if never stored
       throw err;
     }
-    t.stamp(item, flags, ++this.lastCas, expiresAtMs, this.clock.now());
+    stampItem(t.slab, item, flags, ++this.lastCas, expiresAtMs, this.clock.now());
     t.link(item, hash);
     const slot = t.slotOf(item);
     this.order.insert(slot);
@@ -270,7 +271,7 @@ export class ItemStore {
     this.#bytesStored += valueLength - t.valueLength(item);
     t.setValueLength(item, valueLength);
     const hadTtl = t.expiresAtMs(item) !== 0;
-    t.stamp(item, flags, ++this.lastCas, expiresAtMs, this.clock.now());
+    stampItem(t.slab, item, flags, ++this.lastCas, expiresAtMs, this.clock.now());
     const slot = t.slotOf(item);
     this.order.remove(slot);
     this.order.insert(slot);

@@ -2,76 +2,57 @@
  * The items of a node, named by slot number, and the hash index over them:
  *
  *   buckets[hash & mask] ─► chunk ─chain─► chunk ─chain─► -1      (chunk addresses)
- *
- *   an item's chunk in a slab page (slab-allocator.ts), memcached-style: a 48-byte header, key, value
- *   ┌─────────────┬─────┬──────────────┬───────┬──────┬──────────┬───────────────────┬───────┬────────────┬─────┬───────┐
- *   │ expiresAtMs │ cas │ lastAccessed │ chain │ slot │ valueLen │ keyLen | accesses │ flags │ createdSec │ key │ value │
- *   └─────────────┴─────┴──────────────┴───────┴──────┴──────────┴───────────────────┴───────┴────────────┴─────┴───────┘
+ *   an item's chunk: a 48-byte header (item-header.ts), its key, its value
  *   columns by slot: chunk (its address; NONE when free), next, prev (eviction order),
  *   partition, partNext, partPrev
  *
  * A lookup reads its bucket and then one chunk, whose first line holds everything a read
- * needs (lengths, expiry, flags, CAS) next to the key, with the value right after: two
- * dependent cache misses. (The first layout kept the header in a row of its own: bucket → row
- * → slab was three, and lookups at 100k keys were ~20% slower.) The eviction links stay
- * columns of their own: a hit relinks three neighbours, and 8 bytes per slot stay in cache where
- * whole chunks would not. Slot numbers stay dense, so that the policies, the expiry heap and the
- * partition lists keep plain columns indexed by slot; a slot's chunk holds its slot number back.
+ * needs next to the key, with the value right after: two dependent cache misses. (The first
+ * layout kept the header in a row of its own: bucket → row → slab was three, and lookups at
+ * 100k keys were ~20% slower.) The eviction links stay columns of their own: a hit relinks
+ * three neighbours, and 8 bytes per slot stay in cache where whole chunks would not. Slot
+ * numbers stay dense, so that the policies, the expiry heap and the partition lists keep plain
+ * columns indexed by slot; a slot's chunk holds its slot number back.
  *
- * Every byte of the header counts: 48 header bytes, 24 of columns and a 4-byte bucket put a node
- * of 12-byte keys and 100-byte values under memcached's bytes per item (192 B). So the key's
- * hash is not kept (chains compare lengths, then bytes; unlinking and rehashing hash the key
- * again), the key length (≤ 250) shares a word with a 24-bit saturating access count, and the
- * creation time is kept in whole seconds (like memcached's item time). Freed slots go on a stack
- * and are reused first; the columns are reserved up front (zeroed memory the OS only commits
- * when first written) and grow by 1.5× past that; the bucket array doubles when items outnumber
- * buckets, so chains stay short.
+ * Every byte counts: 48 header bytes, 24 of columns and a 4-byte bucket put a node of 12-byte
+ * keys and 100-byte values under memcached's bytes per item (192 B). So the key's hash is not
+ * kept: chains compare lengths, then bytes; unlinking and rehashing hash the key again. Freed
+ * slots go on a stack and are reused first; the columns are reserved up front (zeroed memory
+ * the OS only commits when first written) and grow by 1.5× past that; the bucket array doubles
+ * when items outnumber buckets, so chains stay short.
  */
 
-import type { CacheEntry } from '../types.js';
+import {
+  casOf,
+  createdAtOf,
+  expiresAtOf,
+  flagsOf,
+  getI32,
+  HEADER_BYTES,
+  I_CHAIN,
+  I_KEY_COUNT,
+  I_SLOT,
+  I_VALUE_LENGTH,
+  initHeader,
+  KEY_MASK,
+  keyOffsetOf,
+  lastAccessedOf,
+  NONE,
+  setCasOf,
+  setExpiresAt,
+  setI32,
+} from './item-header.js';
 import { hashKeyBytes } from './key-bytes.js';
 import { PAGE_SHIFT, SlabAllocator, UNIT_MASK } from './slab-allocator.js';
 
-export const NONE = -1;
+export { HEADER_BYTES, MAX_ACCESS_COUNT, NONE } from './item-header.js';
 
-/** Bytes before an item's key in its chunk. */
-export const HEADER_BYTES = 48;
-// Header fields: float64 fields in units of 8 bytes, int32 fields in units of 4 bytes.
-const F_EXPIRES = 0;
-const F_CAS = 1;
-const F_ACCESSED = 2;
-const I_CHAIN = 6;
-const I_SLOT = 7;
-const I_VALUE_LENGTH = 8;
-/** key length (≤ 250) in the low byte, the access count above it */
-const I_KEY_COUNT = 9;
-const I_FLAGS = 10;
-const I_CREATED_SEC = 11;
-const KEY_MASK = 0xff;
-const COUNT_ONE = 1 << 8;
-/** The access count saturates here: 24 bits. */
-export const MAX_ACCESS_COUNT = 0xffffff;
 /** Old buckets moved per link while the buckets double. */
 const DRAIN_STEP = 4;
 /** Column bytes per slot: chunk, next, prev, partition, partNext, partPrev. */
 const SLOT_BYTES = 24;
 
 type Column = Uint32Array | Int32Array;
-
-// An item's header fields, read in place: int32 fields in its page's words, float64 fields in
-// its page's doubles (a chunk address counts 8-byte units, so it indexes doubles directly).
-function getI32(slab: SlabAllocator, item: number, field: number): number {
-  return slab.words[item >>> PAGE_SHIFT]![((item & UNIT_MASK) << 1) + field]!;
-}
-function setI32(slab: SlabAllocator, item: number, field: number, value: number): void {
-  slab.words[item >>> PAGE_SHIFT]![((item & UNIT_MASK) << 1) + field] = value;
-}
-function getF64(slab: SlabAllocator, item: number, field: number): number {
-  return slab.doubles[item >>> PAGE_SHIFT]![(item & UNIT_MASK) + field]!;
-}
-function setF64(slab: SlabAllocator, item: number, field: number, value: number): void {
-  slab.doubles[item >>> PAGE_SHIFT]![(item & UNIT_MASK) + field] = value;
-}
 
 function grown<T extends Column>(column: T, capacity: number): T {
   const next = new (column.constructor as new (n: number) => T)(capacity);
@@ -120,7 +101,7 @@ export class SlotTable {
   }
 
   // Header accessors take an item (its chunk address), so that a read goes straight to the
-  // chunk; the arithmetic lives in the module functions below (getI32 …), which V8 inlines.
+  // chunk; the layout and its arithmetic are item-header.ts's.
 
   /** The item held by `slot`. */
   itemOf(slot: number): number {
@@ -140,7 +121,7 @@ export class SlotTable {
   }
   /** Offset of the item's key in its page. */
   keyOffset(item: number): number {
-    return ((item & UNIT_MASK) << 3) + HEADER_BYTES;
+    return keyOffsetOf(item);
   }
   /** Offset of the item's value in its page. */
   valueOffset(item: number): number {
@@ -148,24 +129,24 @@ export class SlotTable {
   }
   /** Absolute expiry, 0 for none. */
   expiresAtMs(item: number): number {
-    return getF64(this.slab, item, F_EXPIRES);
+    return expiresAtOf(this.slab, item);
   }
   setExpiresAtMs(item: number, value: number): void {
-    setF64(this.slab, item, F_EXPIRES, value);
+    setExpiresAt(this.slab, item, value);
   }
   /** CAS unique as a float64 integer (exact below 2^53, which a node never reaches). */
   cas(item: number): number {
-    return getF64(this.slab, item, F_CAS);
+    return casOf(this.slab, item);
   }
   setCas(item: number, value: number): void {
-    setF64(this.slab, item, F_CAS, value);
+    setCasOf(this.slab, item, value);
   }
   /** Creation time, to the second. */
   createdAtMs(item: number): number {
-    return (getI32(this.slab, item, I_CREATED_SEC) >>> 0) * 1000;
+    return createdAtOf(this.slab, item);
   }
   lastAccessedMs(item: number): number {
-    return getF64(this.slab, item, F_ACCESSED);
+    return lastAccessedOf(this.slab, item);
   }
   /** The hash-table hash of the item's key (computed again: the header does not keep it). */
   hash(item: number): number {
@@ -197,62 +178,9 @@ export class SlotTable {
   accessCount(item: number): number {
     return getI32(this.slab, item, I_KEY_COUNT) >>> 8;
   }
-  /**
-   * A read of `item` at `nowMs`, the hot path of every get: when the item has not expired,
-   * counts the access (saturating at MAX_ACCESS_COUNT), records its time and returns its slot;
-   * an expired item is left as it is and NONE returned. The header is fetched once for all of
-   * it: through the accessors, the same work cost a get ~10% more.
-   */
-  hit(item: number, nowMs: number): number {
-    const page = item >>> PAGE_SHIFT;
-    const words = this.slab.words[page]!;
-    const doubles = this.slab.doubles[page]!;
-    const at = (item & UNIT_MASK) << 1;
-    const expiresAtMs = doubles[(at >> 1) + F_EXPIRES]!;
-    if (expiresAtMs !== 0 && expiresAtMs <= nowMs) return NONE;
-    const keyCount = words[at + I_KEY_COUNT]!;
-    if (keyCount >>> 8 < MAX_ACCESS_COUNT) words[at + I_KEY_COUNT] = keyCount + COUNT_ONE;
-    doubles[(at >> 1) + F_ACCESSED] = nowMs;
-    return words[at + I_SLOT]!;
-  }
-  /**
-   * Stamps a just-stored item: its flags, CAS and expiry, creation and access times `nowMs`,
-   * and no hits yet. One header fetch for all of it: as separate setters, the calls outran
-   * V8's inlining budget in a store and each cost a call.
-   */
-  stamp(item: number, flags: number, cas: number, expiresAtMs: number, nowMs: number): void {
-    const page = item >>> PAGE_SHIFT;
-    const words = this.slab.words[page]!;
-    const doubles = this.slab.doubles[page]!;
-    const at = (item & UNIT_MASK) << 1;
-    words[at + I_FLAGS] = flags;
-    words[at + I_CREATED_SEC] = Math.floor(nowMs / 1000);
-    words[at + I_KEY_COUNT] = words[at + I_KEY_COUNT]! & KEY_MASK;
-    doubles[(at >> 1) + F_CAS] = cas;
-    doubles[(at >> 1) + F_EXPIRES] = expiresAtMs;
-    doubles[(at >> 1) + F_ACCESSED] = nowMs;
-  }
-  /** `item` as a CacheEntry around `value` (a copy of its value), from one header fetch. */
-  entryWith(item: number, value: Uint8Array): CacheEntry {
-    const page = item >>> PAGE_SHIFT;
-    const words = this.slab.words[page]!;
-    const doubles = this.slab.doubles[page]!;
-    const at = (item & UNIT_MASK) << 1;
-    const expiresAtMs = doubles[(at >> 1) + F_EXPIRES]!;
-    return {
-      value,
-      flags: words[at + I_FLAGS]! >>> 0,
-      cas: BigInt(doubles[(at >> 1) + F_CAS]!),
-      createdAtMs: (words[at + I_CREATED_SEC]! >>> 0) * 1000,
-      expiresAtMs: expiresAtMs === 0 ? undefined : expiresAtMs,
-      lastAccessedMs: doubles[(at >> 1) + F_ACCESSED]!,
-      accessCount: words[at + I_KEY_COUNT]! >>> 8,
-    };
-  }
-
   /** memcached's 32-bit client flags. */
   flags(item: number): number {
-    return getI32(this.slab, item, I_FLAGS) >>> 0;
+    return flagsOf(this.slab, item);
   }
 
   /**
@@ -293,11 +221,7 @@ export class SlotTable {
       slot = this.highWater++;
     }
     this.#chunk[slot] = chunk;
-    const words = this.slab.words[chunk >>> PAGE_SHIFT]!;
-    const at = (chunk & UNIT_MASK) << 1;
-    words[at + I_SLOT] = slot;
-    words[at + I_KEY_COUNT] = keyLength;
-    words[at + I_VALUE_LENGTH] = valueLength;
+    initHeader(this.slab, chunk, slot, keyLength, valueLength);
     return chunk;
   }
 

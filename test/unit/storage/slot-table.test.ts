@@ -1,13 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { stampItem } from '../../../src/storage/item-header.js';
 import { hashKeyBytes } from '../../../src/storage/key-bytes.js';
 import { SlabAllocator } from '../../../src/storage/slab-allocator.js';
-import {
-  HEADER_BYTES,
-  MAX_ACCESS_COUNT,
-  NONE,
-  SlotTable,
-} from '../../../src/storage/slot-table.js';
+import { HEADER_BYTES, NONE, SlotTable } from '../../../src/storage/slot-table.js';
 
 /** A table filled the way CacheNode fills it: key bytes in the item's chunk, then linked. */
 class Harness {
@@ -58,7 +54,7 @@ describe('SlotTable fields', () => {
   it("stores each field of an item's header independently, next to its key and value", () => {
     const t = new SlotTable(16);
     const item = t.allocate(250, 1_048_576);
-    t.stamp(item, 0xffffffff, 2 ** 53 - 1, 1_700_000_000_123.5, 1_700_000_000_999);
+    stampItem(t.slab, item, 0xffffffff, 2 ** 53 - 1, 1_700_000_000_123.5, 1_700_000_000_999);
     const slot = t.slotOf(item);
     t.setNext(slot, 5);
     t.setPrev(slot, NONE);
@@ -83,7 +79,7 @@ describe('SlotTable fields', () => {
     for (let i = 0; i < 16; i++) {
       const item = t.allocate(i + 1, i * 10);
       items.push(item);
-      t.stamp(item, i * 1000, 1, i + 0.25, 0);
+      stampItem(t.slab, item, i * 1000, 1, i + 0.25, 0);
       t.bytesOf(item).fill(i, t.keyOffset(item), t.valueOffset(item) + i * 10);
     }
     for (const [i, item] of items.entries()) {
@@ -94,29 +90,6 @@ describe('SlotTable fields', () => {
       const bytes = t.bytesOf(item).subarray(t.keyOffset(item), t.valueOffset(item) + i * 10);
       expect(bytes.every((b) => b === i)).toBe(true);
     }
-  });
-
-  it('counts accesses next to the key length, saturating at 2^24 - 1', () => {
-    const t = new SlotTable(16);
-    const item = t.allocate(250, 0);
-    t.setExpiresAtMs(item, 0);
-    expect(t.hit(item, 5)).toBe(t.slotOf(item));
-    expect(t.hit(item, 9)).toBe(t.slotOf(item));
-    expect([t.accessCount(item), t.lastAccessedMs(item), t.keyLength(item)]).toEqual([2, 9, 250]);
-    for (let i = 2; i < MAX_ACCESS_COUNT + 3; i++) t.hit(item, 10);
-    expect([t.accessCount(item), t.keyLength(item)]).toEqual([MAX_ACCESS_COUNT, 250]);
-    t.stamp(item, 0, 1, 0, 20); // stored again: no hits yet
-    expect([t.accessCount(item), t.keyLength(item)]).toEqual([0, 250]);
-  });
-
-  it('counts a hit only on an item that has not expired, and then leaves it as it is', () => {
-    const t = new SlotTable(16);
-    const item = t.allocate(3, 0);
-    t.stamp(item, 0, 1, 100, 1);
-    expect(t.hit(item, 99)).toBe(t.slotOf(item));
-    expect(t.hit(item, 100)).toBe(NONE);
-    expect(t.hit(item, 250)).toBe(NONE);
-    expect([t.accessCount(item), t.lastAccessedMs(item)]).toEqual([1, 99]);
   });
 
   it('tells whether a new size fits the chunk an item has', () => {
@@ -158,7 +131,7 @@ describe('SlotTable slots', () => {
       const slot = t.slotOf(item);
       items.push(item);
       expect(slot).toBe(i);
-      t.stamp(item, i, i * 10, 0, 0);
+      stampItem(t.slab, item, i, i * 10, 0, 0);
       t.setNext(slot, i + 1);
       t.partition[slot] = i * 3;
     }
