@@ -37,6 +37,12 @@ export interface ClosedLoopOptions {
 
 /** A run that has not ended this long after its window did is stuck: fail instead of hanging. */
 const OVERRUN_MS = 30_000;
+/**
+ * The window stays open until it holds this many operations per caller: a stall longer than a
+ * short window (a GC, or a thread descheduled on a loaded host) would otherwise leave it empty
+ * and the cell reporting 0 ops/s. Past the deadline the rate is over the window as it ran.
+ */
+const MIN_OPS_PER_CALLER = 4;
 
 export async function closedLoop(
   workload: Workload,
@@ -53,6 +59,8 @@ export async function closedLoop(
   let ops = 0;
   let hits = 0;
   let misses = 0;
+  const minOps = MIN_OPS_PER_CALLER * options.concurrency;
+  const open = (nowMs: number): boolean => nowMs < deadline || ops < minOps;
 
   const complete = (isGet: boolean, result: unknown, startedMs: number, endedMs: number): void => {
     if (startedMs < measureFrom) return;
@@ -71,7 +79,7 @@ export async function closedLoop(
   // one clock reading per operation: its end is the next one's start (a reading costs ~40 ns)
   const callOne = async (): Promise<void> => {
     let startedMs = performance.now();
-    while (startedMs < deadline) {
+    while (open(startedMs)) {
       const i = next();
       const isGet = workload.opIsGet[i] === 1;
       const result = await operation(workload.opKeys[i]!, isGet);
@@ -83,7 +91,7 @@ export async function closedLoop(
   const callMany = async (): Promise<void> => {
     for (;;) {
       const startedMs = performance.now();
-      if (startedMs >= deadline) return;
+      if (!open(startedMs)) return;
       const batch: Promise<void>[] = [];
       for (let d = 0; d < depth; d++) {
         const i = next();

@@ -16,6 +16,11 @@ import { LatencyRecorder } from '../fixtures/latency.js';
 import { buildWorkload, type Workload } from '../fixtures/zipf.js';
 import type { LoadResult as ClosedLoopResult } from './closed-loop.js';
 
+/** A measured window holds at least this many replies per connection (see `runLoad`). */
+const MIN_OPS_PER_CONNECTION = 4;
+/** How far past its duration a window may stay open waiting for them. */
+const MAX_EXTENSION_MS = 10_000;
+
 export interface LoadOptions {
   readonly port: number;
   readonly host: string;
@@ -268,6 +273,12 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   counters.isMeasuring = true;
   const startedAt = performance.now();
   await new Promise((resolve) => setTimeout(resolve, o.durationMs));
+  // A stall longer than a short window must not leave it empty: it stays open (bounded) until it
+  // holds a few replies per connection; the rate is over the window as it ran.
+  const minOps = MIN_OPS_PER_CONNECTION * o.connections;
+  while (counters.ops < minOps && performance.now() - startedAt < o.durationMs + MAX_EXTENSION_MS) {
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
   counters.isMeasuring = false;
   const seconds = (performance.now() - startedAt) / 1000;
   counters.isRunning = false;
