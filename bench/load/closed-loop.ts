@@ -38,7 +38,8 @@ export interface ClosedLoopOptions {
 /** A run that has not ended this long after its window did is stuck: fail instead of hanging. */
 const OVERRUN_MS = 30_000;
 /**
- * The window stays open until it holds this many operations per caller: a stall longer than a
+ * The window stays open until it holds this many operations per caller, counted over all
+ * callers together (4 × C in total, whoever completes them): a stall longer than a
  * short window (a GC, or a thread descheduled on a loaded host) would otherwise leave it empty
  * and the cell reporting 0 ops/s. Past the deadline the rate is over the window as it ran.
  */

@@ -16,7 +16,7 @@ import { LatencyRecorder } from '../fixtures/latency.js';
 import { buildWorkload, type Workload } from '../fixtures/zipf.js';
 import type { LoadResult as ClosedLoopResult } from './closed-loop.js';
 
-/** A measured window holds at least this many replies per connection (see `runLoad`). */
+/** A measured window holds at least this many replies × connections, in all (see `runLoad`). */
 const MIN_OPS_PER_CONNECTION = 4;
 /** How far past its duration a window may stay open waiting for them. */
 const MAX_EXTENSION_MS = 10_000;

@@ -105,10 +105,10 @@ function floorRunner(w: Workload, stringKeys: boolean): Runner {
       }
       const item = table.lookup(bytes, off, len);
       if (item < 0) continue;
-      found++;
       if (stringKeys) {
         if (table.valueView(item).length > 0) found++;
       } else {
+        found++;
         if (at + w.value.length > reply.length) at = 0;
         at += table.copyValue(item, reply, replyView, at);
       }

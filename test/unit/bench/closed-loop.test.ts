@@ -14,13 +14,19 @@ const workload = buildWorkload({
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 describe('closedLoop', () => {
-  it('counts only operations started inside the window, and every get as a hit or a miss', async () => {
+  it('counts operations after the warm-up only, and a get as a hit or a miss by its result', async () => {
+    let calls = 0;
     const result = await closedLoop(
       workload,
-      { concurrency: 2, durationMs: 40, warmupMs: 10 },
-      (key, isGet) => (isGet ? (key % 2 === 0 ? key : undefined) : true),
+      { concurrency: 2, durationMs: 40, warmupMs: 20 },
+      async (key, isGet) => {
+        calls++;
+        await sleep(1);
+        return isGet ? (key % 2 === 0 ? key : undefined) : true;
+      },
     );
     expect(result.ops).toBeGreaterThan(0);
+    expect(calls).toBeGreaterThan(result.ops); // the warm-up's calls are not counted
     expect(result.hits + result.misses).toBeLessThanOrEqual(result.ops);
     expect(result.hits).toBeGreaterThan(0);
     expect(result.misses).toBeGreaterThan(0);
