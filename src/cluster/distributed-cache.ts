@@ -311,41 +311,25 @@ export class DistributedCache implements RequestHost {
       const flags = checkFlags(options.flags ?? 0);
       const hash = this.#keyHasher.hash(this.encodeKey(key));
       const partition = partitionOf(hash);
-      this.#gates.whenOpen(
-        key,
-        () => {
-          this.#writes
-            .primaryFirst(
-              key,
-              hash,
-              (link, h) => {
-                const n = this.encodeKey(key);
-                link.addStore(this.keyScratch, n, partition, mode, flags, ttlMs, cas, bytes, h);
-              },
-              (status, primary) => {
-                if (status !== Status.STORED) return;
-                // the others get the primary's outcome: the same value, or the same append
-                const copyMode: StoreMode = mode === 'append' || mode === 'prepend' ? mode : 'set';
-                this.#writes.writeOthers(hash, primary, (link, h) => {
-                  const n = this.encodeKey(key);
-                  link.addStore(
-                    this.keyScratch,
-                    n,
-                    partition,
-                    copyMode,
-                    flags,
-                    ttlMs,
-                    0n,
-                    bytes,
-                    h,
-                  );
-                });
-              },
-            )
-            .then((outcome) => resolve(outcome.status), reject);
-        },
-        reject,
-      );
+      this.#writes
+        .primaryFirst(
+          key,
+          hash,
+          (link, h) => {
+            const n = this.encodeKey(key);
+            link.addStore(this.keyScratch, n, partition, mode, flags, ttlMs, cas, bytes, h);
+          },
+          (status, primary) => {
+            if (status !== Status.STORED) return;
+            // the others get the primary's outcome: the same value, or the same append
+            const copyMode: StoreMode = mode === 'append' || mode === 'prepend' ? mode : 'set';
+            this.#writes.writeOthers(hash, primary, (link, h) => {
+              const n = this.encodeKey(key);
+              link.addStore(this.keyScratch, n, partition, copyMode, flags, ttlMs, 0n, bytes, h);
+            });
+          },
+        )
+        .then((outcome) => resolve(outcome.status), reject);
     });
   }
 
@@ -354,23 +338,17 @@ export class DistributedCache implements RequestHost {
       this.#checkOpen();
       const hash = this.#keyHasher.hash(this.encodeKey(key));
       const partition = partitionOf(hash);
-      this.#gates.whenOpen(
-        key,
-        () => {
-          this.#writes
-            .writeAll(
-              key,
-              hash,
-              (link, h) => {
-                const n = this.encodeKey(key);
-                link.addDelete(this.keyScratch, n, partition, h);
-              },
-              true,
-            )
-            .then((status) => resolve(status === Status.DELETED), reject);
-        },
-        reject,
-      );
+      this.#writes
+        .writeAll(
+          key,
+          hash,
+          (link, h) => {
+            const n = this.encodeKey(key);
+            link.addDelete(this.keyScratch, n, partition, h);
+          },
+          true,
+        )
+        .then((status) => resolve(status === Status.DELETED), reject);
     });
   }
 
@@ -381,18 +359,12 @@ export class DistributedCache implements RequestHost {
       const ttl = checkTtl(ttlMs);
       const hash = this.#keyHasher.hash(this.encodeKey(key));
       const partition = partitionOf(hash);
-      this.#gates.whenOpen(
-        key,
-        () => {
-          this.#writes
-            .writeAll(key, hash, (link, h) => {
-              const n = this.encodeKey(key);
-              link.addTouch(this.keyScratch, n, partition, ttl, h);
-            })
-            .then((status) => resolve(status === Status.TOUCHED), reject);
-        },
-        reject,
-      );
+      this.#writes
+        .writeAll(key, hash, (link, h) => {
+          const n = this.encodeKey(key);
+          link.addTouch(this.keyScratch, n, partition, ttl, h);
+        })
+        .then((status) => resolve(status === Status.TOUCHED), reject);
     });
   }
 
@@ -418,40 +390,34 @@ export class DistributedCache implements RequestHost {
         throw new InvalidArgumentError('invalid numeric delta argument');
       const hash = this.#keyHasher.hash(this.encodeKey(key));
       const partition = partitionOf(hash);
-      this.#gates.whenOpen(
-        key,
-        () => {
-          this.#writes
-            .primaryFirst(
-              key,
-              hash,
-              (link, h) => {
-                const n = this.encodeKey(key);
-                link.addArith(this.keyScratch, n, partition, isIncrement, delta, h);
-              },
-              (status, primary, number) => {
-                if (status !== Status.NUMBER || !number) return;
-                const digits = Buffer.from(number.value.toString(), 'latin1');
-                this.#writes.writeOthers(hash, primary, (link, h) => {
-                  const n = this.encodeKey(key);
-                  link.addStore(
-                    this.keyScratch,
-                    n,
-                    partition,
-                    'set',
-                    number.flags,
-                    number.ttlMs,
-                    0n,
-                    digits,
-                    h,
-                  );
-                });
-              },
-            )
-            .then((outcome) => resolve(outcome.number?.value), reject);
-        },
-        reject,
-      );
+      this.#writes
+        .primaryFirst(
+          key,
+          hash,
+          (link, h) => {
+            const n = this.encodeKey(key);
+            link.addArith(this.keyScratch, n, partition, isIncrement, delta, h);
+          },
+          (status, primary, number) => {
+            if (status !== Status.NUMBER || !number) return;
+            const digits = Buffer.from(number.value.toString(), 'latin1');
+            this.#writes.writeOthers(hash, primary, (link, h) => {
+              const n = this.encodeKey(key);
+              link.addStore(
+                this.keyScratch,
+                n,
+                partition,
+                'set',
+                number.flags,
+                number.ttlMs,
+                0n,
+                digits,
+                h,
+              );
+            });
+          },
+        )
+        .then((outcome) => resolve(outcome.number?.value), reject);
     });
   }
 

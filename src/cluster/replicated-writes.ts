@@ -23,16 +23,27 @@ export class ReplicatedWrites {
     this.#gates = gates;
   }
 
-  /** Sends to every writable replica; settles with the first replica's status. */
+  /**
+   * Sends to every writable replica once `key`'s gate is open (after any primary-first write
+   * on it); settles with the first replica's status.
+   */
   writeAll(key: string, hash: bigint, add: AddOp, isDelete = false): Promise<number> {
-    const replicas = this.#rebalancer.writeReplicas(hash);
-    if (replicas.length === 0)
-      return Promise.reject(new NodeUnavailableError(`no replica of ${key} is available`));
-    if (isDelete) this.#rebalancer.noteDelete(key);
-    else this.#rebalancer.noteWrite(key);
     return new Promise((resolve, reject) => {
-      const request = new WriteRequest(replicas.length, resolve, reject);
-      for (const link of replicas) add(link, request);
+      this.#gates.whenOpen(
+        key,
+        () => {
+          const replicas = this.#rebalancer.writeReplicas(hash);
+          if (replicas.length === 0) {
+            reject(new NodeUnavailableError(`no replica of ${key} is available`));
+            return;
+          }
+          if (isDelete) this.#rebalancer.noteDelete(key);
+          else this.#rebalancer.noteWrite(key);
+          const request = new WriteRequest(replicas.length, resolve, reject);
+          for (const link of replicas) add(link, request);
+        },
+        reject,
+      );
     });
   }
 
@@ -45,8 +56,9 @@ export class ReplicatedWrites {
   }
 
   /**
-   * Runs a command on the primary with `key` gated, lets `replicate` copy its outcome (in the
-   * same tick, before any held-back write), then releases the gate.
+   * Once `key`'s gate is open, runs a command on the primary with the key gated, lets
+   * `replicate` copy its outcome (in the same tick, before any held-back write), then releases
+   * the gate.
    */
   primaryFirst(
     key: string,
@@ -54,18 +66,24 @@ export class ReplicatedWrites {
     add: AddOp,
     replicate: (status: number, primary: NodeLink | undefined, number?: NumberReply) => void,
   ): Promise<{ status: number; number?: NumberReply }> {
-    this.#gates.close(key);
-    this.#rebalancer.noteWrite(key);
     return new Promise((resolve, reject) => {
-      const replicas = this.#rebalancer.readReplicas(hash);
-      new PrimaryRequest(replicas, add, (outcome, primary) => {
-        if ('error' in outcome) reject(outcome.error);
-        else {
-          replicate(outcome.status, primary, outcome.number);
-          resolve(outcome);
-        }
-        this.#gates.release(key);
-      }).send();
+      this.#gates.whenOpen(
+        key,
+        () => {
+          this.#gates.close(key);
+          this.#rebalancer.noteWrite(key);
+          const replicas = this.#rebalancer.readReplicas(hash);
+          new PrimaryRequest(replicas, add, (outcome, primary) => {
+            if ('error' in outcome) reject(outcome.error);
+            else {
+              replicate(outcome.status, primary, outcome.number);
+              resolve(outcome);
+            }
+            this.#gates.release(key);
+          }).send();
+        },
+        reject,
+      );
     });
   }
 }

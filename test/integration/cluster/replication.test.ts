@@ -108,6 +108,16 @@ describe('replication over worker nodes', () => {
     expect([added, text(value), incremented, text(after)]).toEqual([0, '5', 6n, '6']);
   });
 
+  it('a delete issued while an incr is in flight applies after it, on every replica', async () => {
+    for (let i = 0; i < 20; i++) {
+      const key = `gated:${i}`;
+      await cache.set(key, '1');
+      const [n, deleted] = await Promise.all([cache.incr(key, 1), cache.delete(key)]);
+      expect([n, deleted]).toEqual([2n, true]);
+      expect((await replicaValues(cache, [key])).get(key)).toEqual([]);
+    }
+  });
+
   it('touch and delete reach every replica', async () => {
     await cache.set('td', 'v');
     expect(await cache.touch('td', 60_000)).toBe(true);
