@@ -50,10 +50,10 @@ export function setI32(slab: SlabAllocator, item: number, field: number, value: 
   slab.words[item >>> PAGE_SHIFT]![((item & UNIT_MASK) << 1) + field] = value;
 }
 // a chunk address counts 8-byte units, so it indexes the page's float64 view directly
-export function getF64(slab: SlabAllocator, item: number, field: number): number {
+function getF64(slab: SlabAllocator, item: number, field: number): number {
   return slab.doubles[item >>> PAGE_SHIFT]![(item & UNIT_MASK) + field]!;
 }
-export function setF64(slab: SlabAllocator, item: number, field: number, value: number): void {
+function setF64(slab: SlabAllocator, item: number, field: number, value: number): void {
   slab.doubles[item >>> PAGE_SHIFT]![(item & UNIT_MASK) + field] = value;
 }
 

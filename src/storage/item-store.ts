@@ -237,7 +237,7 @@ export class ItemStore {
     t.link(item, hash);
     const slot = t.slotOf(item);
     this.order.insert(slot);
-    this.#partitions.add(slot, partition < 0 ? hash >>> 24 : partition);
+    this.#partitions.add(slot, partitionFor(hash, partition));
     if (expiresAtMs !== 0) this.heap.upsert(slot, expiresAtMs);
     this.#bytesStored += itemBytes;
   }
@@ -275,7 +275,7 @@ export class ItemStore {
     const slot = t.slotOf(item);
     this.order.remove(slot);
     this.order.insert(slot);
-    const wanted = partition < 0 ? hash >>> 24 : partition;
+    const wanted = partitionFor(hash, partition);
     if (wanted !== t.partition[slot]) {
       this.#partitions.remove(slot);
       this.#partitions.add(slot, wanted);
@@ -342,4 +342,9 @@ export class ItemStore {
     this.#evictions++;
     return true;
   }
+}
+
+/** The partition a store files its item under: the caller's, or (-1) one derived from the hash. */
+function partitionFor(hash: number, partition: number): number {
+  return partition < 0 ? hash >>> 24 : partition;
 }
