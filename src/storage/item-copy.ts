@@ -164,7 +164,7 @@ function viewOf(bytes: Uint8Array): DataView {
 }
 
 /** The word loop: `srcView`/`dstView` are DataViews over exactly `src`/`dst`. */
-function copyWords(
+export function copyWords(
   src: Uint8Array,
   srcView: DataView,
   srcOffset: number,
